@@ -1,0 +1,18 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from icmd.seed import load_pages
+from projects.seed import load_catalogue
+
+
+class Command(BaseCommand):
+    help = (
+        "Load the seed catalogue and site pages from fixtures/. Rows already present "
+        "(matched by slug) are left untouched, so running it again creates nothing."
+    )
+
+    def handle(self, *args, **options):
+        fixtures = settings.BASE_DIR / "fixtures"
+        report = load_catalogue(fixtures / "catalogue.json")
+        pages = load_pages(fixtures / "pages")
+        self.stdout.write(f"Seed loaded: created {report}, {pages} pages.")

@@ -1,0 +1,23 @@
+from django.conf.urls.i18n import i18n_patterns
+from django.contrib import admin
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+
+from icmd import views
+
+admin.site.site_header = _("ICMD portal administration")
+admin.site.site_title = _("ICMD portal")
+admin.site.index_title = _("Catalogue, members and pages")
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+]
+
+urlpatterns += i18n_patterns(
+    path("", views.home, name="home"),
+    path("about/", views.about, name="about_index"),
+    path("about/<slug:slug>/", views.about, name="about"),
+    path("accounts/", include("allauth.urls")),
+    path("", include("projects.urls")),
+    prefix_default_language=True,
+)

@@ -1,0 +1,148 @@
+"""The one FilterSet of the project catalogue: the HTML list (and later the exports) use it."""
+
+import django_filters
+from django import forms
+from django.db.models import Case, CharField, Exists, OuterRef, Value, When
+from django.utils.translation import gettext_lazy as _
+from django_countries import countries
+
+from projects.models import (
+    Organisation,
+    OrganisationKind,
+    Partnership,
+    Phase,
+    Project,
+    Theme,
+)
+
+SORTS = {
+    "title": ("title",),
+    "-funding": ("-funding_amount", "title"),
+    "funding": ("funding_amount", "title"),
+    "-duration": ("-duration_months", "title"),
+    "duration": ("duration_months", "title"),
+    "country": ("country_name", "title"),
+}
+SORT_CHOICES = [
+    ("country", _("Country")),
+    ("title", _("Title")),
+    ("-funding", _("Funding, highest first")),
+    ("funding", _("Funding, lowest first")),
+    ("-duration", _("Duration, longest first")),
+    ("duration", _("Duration, shortest first")),
+]
+
+
+def catalogue_countries():
+    """(code, name) of the countries that have published projects, sorted by name."""
+    codes = set(Project.objects.published().values_list("country", flat=True).distinct())
+    return sorted(((code, countries.name(code)) for code in codes), key=lambda c: c[1])
+
+
+def order_by_country_name(queryset):
+    """Annotate ``country_name`` (in the active language) so the list can sort by it."""
+    whens = [When(country=code, then=Value(name)) for code, name in catalogue_countries()]
+    return queryset.annotate(
+        country_name=Case(*whens, default=Value(""), output_field=CharField())
+    )
+
+
+class ProjectFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        label=_("Search"),
+        method="filter_text",
+        max_length=200,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Title, objective, partner…")}),
+    )
+    country = django_filters.ChoiceFilter(
+        label=_("Country"), choices=catalogue_countries, empty_label=_("All countries")
+    )
+    theme = django_filters.ModelChoiceFilter(
+        label=_("Theme"),
+        field_name="themes",
+        to_field_name="slug",
+        queryset=Theme.objects.all(),
+        empty_label=_("All themes"),
+    )
+    phase = django_filters.ModelChoiceFilter(
+        label=_("Phase"),
+        to_field_name="slug",
+        queryset=Phase.objects.all(),
+        empty_label=_("All phases"),
+    )
+    partner = django_filters.ModelChoiceFilter(
+        label=_("Partner organisation"),
+        field_name="organisations",
+        to_field_name="slug",
+        queryset=Organisation.objects.filter(partnerships__isnull=False).distinct(),
+        empty_label=_("All organisations"),
+    )
+    kind = django_filters.ChoiceFilter(
+        label=_("Kind of organisation"),
+        choices=OrganisationKind.choices,
+        empty_label=_("All kinds"),
+        method="filter_kind",
+    )
+    funding_min = django_filters.NumberFilter(
+        label=_("Funding from"), field_name="funding_amount", lookup_expr="gte", min_value=0
+    )
+    funding_max = django_filters.NumberFilter(
+        label=_("Funding up to"), field_name="funding_amount", lookup_expr="lte", min_value=0
+    )
+    duration_min = django_filters.NumberFilter(
+        label=_("Duration from (months)"),
+        field_name="duration_months",
+        lookup_expr="gte",
+        min_value=0,
+        max_value=10000,
+    )
+    duration_max = django_filters.NumberFilter(
+        label=_("Duration up to (months)"),
+        field_name="duration_months",
+        lookup_expr="lte",
+        min_value=0,
+        max_value=10000,
+    )
+    sort = django_filters.ChoiceFilter(
+        label=_("Sort by"), choices=SORT_CHOICES, method="sort_by", empty_label=None
+    )
+
+    class Meta:
+        model = Project
+        fields = []
+
+    def filter_text(self, queryset, name, value):
+        return queryset.search(value)
+
+    def filter_kind(self, queryset, name, value):
+        partner_of_kind = Partnership.objects.filter(
+            project=OuterRef("pk"), organisation__kind=value
+        )
+        return queryset.filter(Exists(partner_of_kind))
+
+    def sort_by(self, queryset, name, value):
+        return queryset  # applied last, in filter_queryset, whatever the field order
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        sort = self.form.cleaned_data.get("sort") or "country"
+        if sort == "country":
+            queryset = order_by_country_name(queryset)
+        return queryset.order_by(*SORTS[sort])
+
+    def active_filters(self):
+        """(label, value shown, query string without it) of each valid filter in use."""
+        if not self.is_bound:
+            return []
+        active = []
+        for name, value in self.form.cleaned_data.items():
+            if name == "sort" or value in (None, "", [], ()):
+                continue
+            field = self.form.fields[name]
+            if isinstance(value, str) and isinstance(field, forms.ChoiceField):
+                value = dict(field.choices).get(value, value)
+            remaining = self.data.copy()
+            for key in (name, "page"):
+                remaining.pop(key, None)
+            active.append((field.label, value, remaining.urlencode()))
+        return active

@@ -1,0 +1,305 @@
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.urls import reverse
+from django.utils.translation import get_language, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+from simple_history.models import HistoricalRecords
+
+MAX_DURATION_MONTHS = 120
+
+
+class TranslatedNameMixin:
+    """Short labels kept in French (``name``) with English and Spanish versions."""
+
+    @property
+    def label(self) -> str:
+        language = (get_language() or settings.LANGUAGE_CODE)[:2]
+        return getattr(self, f"name_{language}", "") or self.name
+
+    def __str__(self):
+        return self.label
+
+
+class Phase(TranslatedNameMixin, models.Model):
+    """A funding phase of the initiative.
+
+    The catalogue holds the projects of the current phase; for an earlier phase whose
+    projects are not in the catalogue, the figures reported for it are kept.
+    """
+
+    name = models.CharField(_("name (French)"), max_length=100)
+    name_en = models.CharField(_("name (English)"), max_length=100, blank=True)
+    name_es = models.CharField(_("name (Spanish)"), max_length=100, blank=True)
+    slug = models.SlugField(_("slug"), unique=True)
+    start_date = models.DateField(_("start date"))
+    end_date = models.DateField(_("end date"), null=True, blank=True)
+    reported_projects = models.PositiveIntegerField(
+        _("projects reported"),
+        null=True,
+        blank=True,
+        help_text=_("For a phase whose projects are not in the catalogue."),
+    )
+    reported_countries = models.PositiveIntegerField(
+        _("countries reported"), null=True, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("phase")
+        verbose_name_plural = _("phases")
+        ordering = ["start_date"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
+                name="phase_ends_after_start",
+            ),
+        ]
+
+
+class Theme(TranslatedNameMixin, models.Model):
+    name = models.CharField(_("name (French)"), max_length=100, unique=True)
+    name_en = models.CharField(_("name (English)"), max_length=100, blank=True)
+    name_es = models.CharField(_("name (Spanish)"), max_length=100, blank=True)
+    slug = models.SlugField(_("slug"), unique=True)
+
+    class Meta:
+        verbose_name = _("theme")
+        verbose_name_plural = _("themes")
+        ordering = ["name"]
+
+
+class SelectionCriterion(TranslatedNameMixin, models.Model):
+    """One of the criteria by which initiatives were selected."""
+
+    name = models.TextField(_("criterion (French)"))
+    name_en = models.TextField(_("criterion (English)"), blank=True)
+    name_es = models.TextField(_("criterion (Spanish)"), blank=True)
+    slug = models.SlugField(_("slug"), unique=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("selection criterion")
+        verbose_name_plural = _("selection criteria")
+        ordering = ["order", "id"]
+
+
+class OrganisationKind(models.TextChoices):
+    LOCAL_AUTHORITY = "local_authority", _("Local authority")
+    CIVIL_SOCIETY = "civil_society", _("Civil-society organisation")
+    DIASPORA = "diaspora", _("Migrant or diaspora association")
+    NGO = "ngo", _("NGO")
+    DEVELOPMENT_AGENCY = "development_agency", _("Regional development agency")
+    FOUNDATION = "foundation", _("Foundation")
+    INTERNATIONAL = "international", _("International organisation")
+    PRIVATE_SECTOR = "private_sector", _("Private sector")
+
+
+class OrganisationQuerySet(models.QuerySet):
+    def with_project_counts(self):
+        return self.annotate(
+            project_count=Count("partnerships", filter=Q(partnerships__project__published=True))
+        )
+
+
+class Organisation(models.Model):
+    name = models.CharField(_("name"), max_length=255)
+    slug = models.SlugField(_("slug"), max_length=255, unique=True)
+    kind = models.CharField(_("kind"), max_length=32, choices=OrganisationKind.choices)
+    country = CountryField(_("country"))
+    city = models.CharField(_("city"), max_length=120, blank=True)
+    website = models.URLField(_("website"), blank=True)
+    description = models.TextField(_("description"), blank=True)
+    verified = models.BooleanField(
+        _("verified"), default=False, help_text=_("Checked by the ICMD team.")
+    )
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+    updated = models.DateTimeField(_("updated"), auto_now=True)
+
+    history = HistoricalRecords()
+    objects = OrganisationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("projects:organisation", kwargs={"slug": self.slug})
+
+
+class ProjectStatus(models.TextChoices):
+    PLANNED = "planned", pgettext_lazy("project status", "Planned")
+    ONGOING = "ongoing", pgettext_lazy("project status", "Ongoing")
+    COMPLETED = "completed", pgettext_lazy("project status", "Completed")
+
+
+class ProjectQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(published=True)
+
+    def for_listing(self):
+        """What a list of projects shows: phase, partners and themes, in fixed queries."""
+        return self.select_related("phase").prefetch_related(
+            models.Prefetch(
+                "partnerships",
+                queryset=Partnership.objects.select_related("organisation"),
+            ),
+            "themes",
+        )
+
+    def search(self, text: str):
+        """Projects whose title, objective, locality or partners' names hold every word."""
+        for word in text.split():
+            partner_named = Partnership.objects.filter(
+                project=OuterRef("pk"), organisation__name__unaccent__icontains=word
+            )
+            self = self.filter(
+                Q(title__unaccent__icontains=word)
+                | Q(objective__unaccent__icontains=word)
+                | Q(locality__unaccent__icontains=word)
+                | Exists(partner_named)
+            )
+        return self
+
+    def totals(self) -> dict:
+        """Number of projects, of countries, and funding as [(currency, amount)]."""
+        figures = self.aggregate(
+            projects=Count("id"), countries=Count("country", distinct=True)
+        )
+        figures["funding"] = list(
+            self.order_by()
+            .values("funding_currency")
+            .annotate(amount=Sum("funding_amount"))
+            .order_by("funding_currency")
+            .values_list("funding_currency", "amount")
+        )
+        return figures
+
+
+class Project(models.Model):
+    title = models.CharField(_("title"), max_length=300)
+    slug = models.SlugField(_("slug"), max_length=120, unique=True)
+    country = CountryField(_("country"), db_index=True)
+    locality = models.CharField(
+        _("locality"),
+        max_length=200,
+        blank=True,
+        help_text=_("Municipality, province or region, e.g. “Canton d’Upala”."),
+    )
+    objective = models.TextField(_("main objective"))
+    description = models.TextField(_("description"), blank=True)
+    phase = models.ForeignKey(
+        Phase, on_delete=models.PROTECT, related_name="projects", verbose_name=_("phase")
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=ProjectStatus.choices, default=ProjectStatus.ONGOING
+    )
+    duration_months = models.PositiveSmallIntegerField(
+        _("duration (months)"),
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_DURATION_MONTHS)],
+    )
+    funding_amount = models.DecimalField(
+        _("ICMD funding"),
+        max_digits=14,
+        decimal_places=2,
+        validators=[MinValueValidator(0)],
+    )
+    funding_currency = models.CharField(
+        _("currency"), max_length=3, default="USD", help_text=_("ISO 4217 code, e.g. USD.")
+    )
+    start_date = models.DateField(_("start date"), null=True, blank=True)
+    end_date = models.DateField(_("end date"), null=True, blank=True)
+    themes = models.ManyToManyField(
+        Theme, related_name="projects", blank=True, verbose_name=_("themes")
+    )
+    criteria_met = models.ManyToManyField(
+        SelectionCriterion,
+        related_name="projects",
+        blank=True,
+        verbose_name=_("selection criteria met"),
+    )
+    organisations = models.ManyToManyField(
+        Organisation, through="Partnership", related_name="projects"
+    )
+    published = models.BooleanField(_("published"), default=True)
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+    updated = models.DateTimeField(_("updated"), auto_now=True)
+
+    history = HistoricalRecords(m2m_fields=[themes, criteria_met])
+    objects = ProjectQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("project")
+        verbose_name_plural = _("projects")
+        ordering = ["country", "title"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(funding_amount__gte=0), name="project_funding_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(duration_months__gte=1)
+                & Q(duration_months__lte=MAX_DURATION_MONTHS),
+                name="project_duration_1_to_120_months",
+            ),
+            models.CheckConstraint(
+                condition=Q(funding_currency__regex=r"^[A-Z]{3}$"),
+                name="project_currency_iso_4217",
+            ),
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True)
+                | Q(start_date__isnull=True)
+                | Q(end_date__gte=models.F("start_date")),
+                name="project_ends_after_start",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("projects:detail", kwargs={"slug": self.slug})
+
+
+class PartnershipRole(models.TextChoices):
+    LEAD = "lead", _("Lead")
+    PARTNER = "partner", _("Partner")
+
+
+class Partnership(models.Model):
+    project = models.ForeignKey(
+        Project, on_delete=models.CASCADE, related_name="partnerships", verbose_name=_("project")
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="partnerships",
+        verbose_name=_("organisation"),
+    )
+    role = models.CharField(
+        _("role"), max_length=16, choices=PartnershipRole.choices, default=PartnershipRole.PARTNER
+    )
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("partnership")
+        verbose_name_plural = _("partnerships")
+        ordering = ["order", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "organisation"], name="partnership_unique_organisation"
+            ),
+            models.UniqueConstraint(
+                fields=["project"],
+                condition=Q(role="lead"),
+                name="partnership_one_lead_per_project",
+                violation_error_message=_("A project has at most one lead organisation."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.organisation} ({self.get_role_display()})"

@@ -1,0 +1,144 @@
+from django.conf import settings
+from django.db.models import Count, Prefetch, Q, Sum
+from django.http import Http404
+from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
+from django_countries import countries
+from django_countries.fields import Country
+
+from common.pagination import paginate
+from projects.filters import ProjectFilter
+from projects.models import Organisation, Partnership, Project, Theme
+
+
+def project_list(request):
+    filterset = ProjectFilter(request.GET, queryset=Project.objects.published())
+    projects = filterset.qs
+    page, page_notice = paginate(request, projects.for_listing(), settings.PROJECTS_PER_PAGE)
+    notices = [
+        _("%(filter)s: %(error)s This filter was ignored.")
+        % {"filter": filterset.form.fields[name].label, "error": " ".join(errors)}
+        for name, errors in filterset.errors.items()
+    ]
+    if page_notice:
+        notices.append(page_notice)
+    return render(
+        request,
+        "projects/project_list.html",
+        {
+            "filter": filterset,
+            "form": filterset.form,
+            "page": page,
+            "projects": page.object_list,
+            "totals": Project.objects.filter(pk__in=projects.values("pk")).totals(),
+            "active_filters": filterset.active_filters(),
+            "notices": notices,
+        },
+    )
+
+
+def project_detail(request, slug):
+    project = get_object_or_404(
+        Project.objects.published()
+        .for_listing()
+        .prefetch_related("criteria_met"),
+        slug=slug,
+    )
+    same_country = (
+        Project.objects.published()
+        .filter(country=project.country)
+        .exclude(pk=project.pk)
+        .only("title", "slug", "locality", "country")
+        .order_by("title")
+    )
+    return render(
+        request,
+        "projects/project_detail.html",
+        {"project": project, "same_country": same_country},
+    )
+
+
+def country_detail(request, code):
+    code = code.upper()
+    if code not in countries:
+        raise Http404(_("Unknown country."))
+    projects = Project.objects.published().filter(country=code)
+    organisations = Organisation.objects.filter(country=code).with_project_counts()
+    if not projects.exists() and not organisations.exists():
+        raise Http404(_("No project or organisation in this country."))
+    return render(
+        request,
+        "projects/country_detail.html",
+        {
+            "country": Country(code),
+            "projects": projects.for_listing().order_by("title"),
+            "totals": projects.totals(),
+            "organisations": organisations,
+        },
+    )
+
+
+def organisation_detail(request, slug):
+    organisation = get_object_or_404(Organisation, slug=slug)
+    partnerships = (
+        organisation.partnerships.filter(project__published=True)
+        .select_related("project")
+        .order_by("project__title")
+    )
+    project_ids = [p.project_id for p in partnerships]
+    partners = (
+        Organisation.objects.filter(partnerships__project__in=project_ids)
+        .exclude(pk=organisation.pk)
+        .annotate(shared=Count("partnerships", filter=Q(partnerships__project__in=project_ids)))
+        .order_by("name")
+    )
+    return render(
+        request,
+        "projects/organisation_detail.html",
+        {"organisation": organisation, "partnerships": partnerships, "partners": partners},
+    )
+
+
+def statistics(request):
+    published = Project.objects.published()
+    totals = published.totals()
+    by_country = sorted(
+        (
+            {
+                "label": Country(row["country"]).name,
+                "url_code": row["country"].lower(),
+                "projects": row["projects"],
+                "amount": row["amount"],
+            }
+            for row in published.order_by()
+            .values("country")
+            .annotate(projects=Count("id"), amount=Sum("funding_amount"))
+        ),
+        key=lambda row: (-row["amount"], row["label"]),
+    )
+    themes = Theme.objects.annotate(
+        project_count=Count("projects", filter=Q(projects__published=True)),
+        amount=Sum("projects__funding_amount", filter=Q(projects__published=True)),
+    ).filter(project_count__gt=0)
+    by_theme = sorted(
+        (
+            {"label": theme.label, "slug": theme.slug, "projects": theme.project_count,
+             "amount": theme.amount}
+            for theme in themes
+        ),
+        key=lambda row: (-row["amount"], row["label"]),
+    )
+    currencies = [currency for currency, _amount in totals["funding"]]
+    return render(
+        request,
+        "projects/statistics.html",
+        {
+            "totals": totals,
+            "by_country": by_country,
+            "by_theme": by_theme,
+            "max_country_amount": max((r["amount"] for r in by_country), default=0),
+            "max_theme_amount": max((r["amount"] for r in by_theme), default=0),
+            "max_country_projects": max((r["projects"] for r in by_country), default=0),
+            "currency": currencies[0] if len(currencies) == 1 else None,
+        },
+    )
