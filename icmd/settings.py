@@ -170,41 +170,43 @@ STORAGES = {
 }
 
 
-# Email: EMAIL_URL ("smtp://user:password@host:587?tls=1", "console:", "file:///path"),
-# by default files under var/mail/ so a person can open the links they contain.
-def email_settings(url: str) -> dict:
+# Email: EMAIL_URL ("smtp://user:password@host:587", "smtps://…:465", "console:",
+# "file:///path"); by default, files under var/mail/ so a person can open their links.
+def mailer_from_url(url: str) -> dict:
     if not url:
         return {
-            "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
-            "EMAIL_FILE_PATH": str(BASE_DIR / "var" / "mail"),
+            "BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "OPTIONS": {"file_path": str(BASE_DIR / "var" / "mail")},
         }
     parts = urlsplit(url)
     options = {key: values[-1] for key, values in parse_qs(parts.query).items()}
-    if parts.scheme in {"smtp", "smtps", "submission"}:
+    if parts.scheme in {"smtp", "smtps"}:
         return {
-            "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-            "EMAIL_HOST": parts.hostname or "localhost",
-            "EMAIL_PORT": parts.port or (465 if parts.scheme == "smtps" else 587),
-            "EMAIL_HOST_USER": unquote(parts.username or ""),
-            "EMAIL_HOST_PASSWORD": unquote(parts.password or ""),
-            "EMAIL_USE_SSL": parts.scheme == "smtps",
-            "EMAIL_USE_TLS": parts.scheme != "smtps" and options.get("tls", "1") == "1",
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {
+                "host": parts.hostname or "localhost",
+                "port": parts.port or (465 if parts.scheme == "smtps" else 587),
+                "username": unquote(parts.username or ""),
+                "password": unquote(parts.password or ""),
+                "use_ssl": parts.scheme == "smtps",
+                "use_tls": parts.scheme == "smtp" and options.get("tls", "1") == "1",
+                "timeout": int(options.get("timeout", "20")),
+            },
         }
     backends = {
         "console": "django.core.mail.backends.console.EmailBackend",
         "file": "django.core.mail.backends.filebased.EmailBackend",
         "locmem": "django.core.mail.backends.locmem.EmailBackend",
-        "dummy": "django.core.mail.backends.dummy.EmailBackend",
     }
     if parts.scheme not in backends:
         raise ImproperlyConfigured(f"EMAIL_URL: unknown scheme {parts.scheme!r}")
-    settings = {"EMAIL_BACKEND": backends[parts.scheme]}
+    mailer = {"BACKEND": backends[parts.scheme]}
     if parts.scheme == "file":
-        settings["EMAIL_FILE_PATH"] = parts.path or str(BASE_DIR / "var" / "mail")
-    return settings
+        mailer["OPTIONS"] = {"file_path": parts.path or str(BASE_DIR / "var" / "mail")}
+    return mailer
 
 
-globals().update(email_settings(os.environ.get("EMAIL_URL", "")))
+MAILERS = {"default": mailer_from_url(os.environ.get("EMAIL_URL", ""))}
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "ICMD <no-reply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

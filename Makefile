@@ -1,0 +1,56 @@
+# ICMD portal: `make run` serves the site, `make test` runs the whole suite.
+# Both install what is missing into .venv/ and start a project-local PostgreSQL
+# (under var/) unless DATABASE_URL points at another server.
+
+SHELL := /bin/bash
+PORT ?= 8000
+VENV := .venv
+PY := $(VENV)/bin/python
+# The first Python 3.12+ found (.python-version names the preferred one for pyenv).
+PYTHON ?= $(shell for p in python3.13 python3.12 python3; do \
+	if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; \
+	then echo $$p; break; fi; done)
+
+.PHONY: run test install db prepare lint format stop bench
+
+run: prepare
+	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+test: db messages
+	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) -m ruff check .
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.lock
+	@if [ -z "$(PYTHON)" ]; then echo "error: Python 3.12 or newer is needed: install python3.13 (or set PYTHON=/path/to/python3.12+)." >&2; exit 1; fi
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	touch $@
+
+db: install
+	$(PY) -m icmd.localdb start
+
+messages: install
+	@command -v msgfmt >/dev/null || { echo "error: msgfmt not found: install GNU gettext (apt-get install gettext)." >&2; exit 1; }
+	$(PY) manage.py compilemessages --ignore=.venv --verbosity=0
+
+prepare: db messages
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py createcachetable
+	$(PY) manage.py load_seed
+
+lint: install
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+format: install
+	$(PY) -m ruff check --fix .
+	$(PY) -m ruff format .
+
+bench: prepare
+	$(PY) bench/catalogue.py
+
+stop:
+	$(PY) -m icmd.localdb stop

@@ -1,0 +1,95 @@
+"""factory_boy factories for test data."""
+
+import datetime
+from decimal import Decimal
+
+import factory
+from django.utils.text import slugify
+
+from network.models import Member
+from projects.models import (
+    Organisation,
+    OrganisationKind,
+    Partnership,
+    PartnershipRole,
+    Phase,
+    Project,
+    Theme,
+)
+
+
+class MemberFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Member
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"member{n}@example.org")
+    name = factory.Faker("name")
+    password = factory.django.Password("correct horse battery staple")
+
+
+class StaffFactory(MemberFactory):
+    is_staff = True
+    is_superuser = True
+
+
+class PhaseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Phase
+        django_get_or_create = ["slug"]
+
+    name = "Phase actuelle (depuis décembre 2012)"
+    name_en = "Current phase (since December 2012)"
+    slug = "current"
+    start_date = datetime.date(2012, 12, 1)
+
+
+class ThemeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Theme
+
+    name = factory.Sequence(lambda n: f"Thème {n}")
+    name_en = factory.Sequence(lambda n: f"Theme {n}")
+    slug = factory.LazyAttribute(lambda theme: slugify(theme.name_en))
+
+
+class OrganisationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organisation
+
+    name = factory.Sequence(lambda n: f"Organisation {n}")
+    slug = factory.LazyAttribute(lambda org: slugify(org.name))
+    kind = OrganisationKind.CIVIL_SOCIETY
+    country = "SN"
+
+
+class ProjectFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Project
+        skip_postgeneration_save = True
+
+    title = factory.Sequence(lambda n: f"Projet numéro {n}")
+    slug = factory.Sequence(lambda n: f"project-{n}")
+    country = "SN"
+    objective = "Renforcer le rôle des migrants dans le développement local."
+    phase = factory.SubFactory(PhaseFactory)
+    duration_months = 21
+    funding_amount = Decimal("230000.00")
+    funding_currency = "USD"
+
+    @factory.post_generation
+    def themes(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.themes.set(extracted)
+
+    @factory.post_generation
+    def partners(self, create, extracted, **kwargs):
+        """``partners=[org, …]``: the first leads, the others are partners."""
+        if create and extracted:
+            for order, organisation in enumerate(extracted):
+                Partnership.objects.create(
+                    project=self,
+                    organisation=organisation,
+                    role=PartnershipRole.LEAD if order == 0 else PartnershipRole.PARTNER,
+                    order=order,
+                )
