@@ -53,8 +53,12 @@ def add_generated_projects(count: int) -> None:
     themes = list(Theme.objects.all())
     countries = ["SN", "MA", "TN", "NP", "PH", "EC", "SV", "CR", "ML", "GH", "MX", "GT"]
     organisations = Organisation.objects.bulk_create(
-        Organisation(name=f"Organisation générée {i}", slug=f"generated-org-{i}",
-                     kind="civil_society", country=countries[i % len(countries)])
+        Organisation(
+            name=f"Organisation générée {i}",
+            slug=f"generated-org-{i}",
+            kind="civil_society",
+            country=countries[i % len(countries)],
+        )
         for i in range(count // 2)
     )
     projects = Project.objects.bulk_create(
@@ -70,8 +74,12 @@ def add_generated_projects(count: int) -> None:
         for i in range(count)
     )
     Partnership.objects.bulk_create(
-        Partnership(project=project, organisation=organisations[(i + k) % len(organisations)],
-                    role=PartnershipRole.LEAD if k == 0 else PartnershipRole.PARTNER, order=k)
+        Partnership(
+            project=project,
+            organisation=organisations[(i + k) % len(organisations)],
+            role=PartnershipRole.LEAD if k == 0 else PartnershipRole.PARTNER,
+            order=k,
+        )
         for i, project in enumerate(projects)
         for k in range(2)
     )
@@ -114,8 +122,10 @@ def main() -> None:
     try:
         call_command("load_seed", verbosity=0)
         client = Client()
-        for label, extra in (("seed (16 projects)", 0),
-                             (f"seed + {options.projects} generated", options.projects)):
+        for label, extra in (
+            ("seed (16 projects)", 0),
+            (f"seed + {options.projects} generated", options.projects),
+        ):
             if extra:
                 add_generated_projects(extra)
             print(f"\n## {label}\n")
@@ -123,11 +133,15 @@ def main() -> None:
             print("|---|---:|---:|---:|---:|---:|")
             for name, url in PAGES:
                 r = measure(client, url, options.repeat)
-                print(f"| {name} | {r['median_ms']:.1f} | {r['p95_ms']:.1f} | {r['queries']} "
-                      f"| {r['html_kb']:.1f} | {r['gzip_kb']:.1f} |")
+                print(
+                    f"| {name} | {r['median_ms']:.1f} | {r['p95_ms']:.1f} | {r['queries']} "
+                    f"| {r['html_kb']:.1f} | {r['gzip_kb']:.1f} |"
+                )
         css = (Path(__file__).resolve().parent.parent / "static/css/site.css").read_bytes()
-        print(f"\nsite.css: {len(css) / 1024:.1f} KiB, {len(gzip.compress(css)) / 1024:.1f} KiB "
-              "gzipped; no JavaScript, no web font, no image.")
+        print(
+            f"\nsite.css: {len(css) / 1024:.1f} KiB, {len(gzip.compress(css)) / 1024:.1f} KiB "
+            "gzipped; no JavaScript, no web font, no image."
+        )
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
 

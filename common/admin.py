@@ -14,5 +14,5 @@ class HistoryAdmin(SimpleHistoryAdmin):
         entry = super().log_change(request, obj, message)
         if message:
             text = LogEntry(change_message=json.dumps(message)).get_change_message()
-            update_change_reason(obj, text[:100])
+            update_change_reason(obj, text)
         return entry

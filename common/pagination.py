@@ -1,5 +1,6 @@
 from django.core.paginator import Page, Paginator
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 
 def paginate(request, items, per_page: int) -> tuple[Page, str]:
@@ -21,8 +22,10 @@ def paginate(request, items, per_page: int) -> tuple[Page, str]:
             number = 1
             notice = _("Pages start at 1: showing the first page.")
         elif number > paginator.num_pages:
-            notice = _("There are only %(count)d pages: showing the last one.") % {
-                "count": paginator.num_pages
-            }
+            notice = ngettext(
+                "There is only %(count)d page: showing it.",
+                "There are only %(count)d pages: showing the last one.",
+                paginator.num_pages,
+            ) % {"count": paginator.num_pages}
             number = paginator.num_pages
     return paginator.page(number), notice

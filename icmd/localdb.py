@@ -72,7 +72,9 @@ def find_binaries() -> Path:
         return Path(on_path).resolve().parent
     candidates = sorted(
         glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"),
-        key=lambda p: int(Path(p).parent.parent.name) if Path(p).parent.parent.name.isdigit() else 0,
+        key=lambda p: (
+            int(Path(p).parent.parent.name) if Path(p).parent.parent.name.isdigit() else 0
+        ),
     )
     if candidates:
         return Path(candidates[-1]).parent
@@ -110,8 +112,9 @@ def _prepare_dirs() -> tuple[Path, Path]:
 def _is_running(bindir: Path, data: Path) -> bool:
     if not (data / "PG_VERSION").exists():
         return False
-    result = _run([str(bindir / "pg_ctl"), "status", "-D", str(data)], check=False,
-                  capture_output=True)
+    result = _run(
+        [str(bindir / "pg_ctl"), "status", "-D", str(data)], check=False, capture_output=True
+    )
     return result.returncode == 0
 
 
@@ -126,24 +129,49 @@ def start() -> None:
             if _is_root():
                 shutil.chown(data, user=SUPERUSER)
         print(f"Creating a local PostgreSQL cluster in {data}")
-        _run([str(bindir / "initdb"), "-D", str(data), "-U", SUPERUSER, "--auth=trust",
-              "-E", "UTF8", "--locale=C.UTF-8"], capture_output=True)
+        _run(
+            [
+                str(bindir / "initdb"),
+                "-D",
+                str(data),
+                "-U",
+                SUPERUSER,
+                "--auth=trust",
+                "-E",
+                "UTF8",
+                "--locale=C.UTF-8",
+            ],
+            capture_output=True,
+        )
     if not _is_running(bindir, data):
         log = data / "server.log"
         print(f"Starting the local PostgreSQL server (socket in {sockets})")
-        _run([str(bindir / "pg_ctl"), "start", "-w", "-D", str(data), "-l", str(log),
-              "-o", f"-c listen_addresses='' -c unix_socket_directories='{sockets}' "
-                    "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"],
-             capture_output=True)
+        _run(
+            [
+                str(bindir / "pg_ctl"),
+                "start",
+                "-w",
+                "-D",
+                str(data),
+                "-l",
+                str(log),
+                "-o",
+                f"-c listen_addresses='' -c unix_socket_directories='{sockets}' "
+                "-c fsync=off -c synchronous_commit=off -c full_page_writes=off",
+            ],
+            capture_output=True,
+        )
     _create_database(bindir, sockets)
 
 
 def _create_database(bindir: Path, sockets: Path) -> None:
-    psql = [str(bindir / "psql"), "-h", str(sockets), "-U", SUPERUSER, "-d", "postgres",
-            "-tAc"]
+    psql = [str(bindir / "psql"), "-h", str(sockets), "-U", SUPERUSER, "-d", "postgres", "-tAc"]
     for _ in range(50):
-        found = _run([*psql, f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}'"],
-                     check=False, capture_output=True)
+        found = _run(
+            [*psql, f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}'"],
+            check=False,
+            capture_output=True,
+        )
         if found.returncode == 0:
             break
         time.sleep(0.2)
@@ -157,8 +185,9 @@ def stop() -> None:
     bindir = find_binaries()
     for data in (data_dir(), _tmp_dir("pgdata")):
         if _is_running(bindir, data):
-            _run([str(bindir / "pg_ctl"), "stop", "-m", "fast", "-D", str(data)],
-                 capture_output=True)
+            _run(
+                [str(bindir / "pg_ctl"), "stop", "-m", "fast", "-D", str(data)], capture_output=True
+            )
             print("Stopped the local PostgreSQL server")
 
 
@@ -180,8 +209,9 @@ def main(argv: list[str]) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 1
     except subprocess.CalledProcessError as error:
-        print(f"error: {' '.join(error.cmd)} failed:\n{error.stderr or error.stdout}",
-              file=sys.stderr)
+        print(
+            f"error: {' '.join(error.cmd)} failed:\n{error.stderr or error.stdout}", file=sys.stderr
+        )
         return 1
     return 0
 

@@ -233,5 +233,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "WARNING")},
 }
 
+# Change history: the admin's change message (which names inline rows) is kept in full.
+SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
+
 # The catalogue's list pages
 PROJECTS_PER_PAGE = 20

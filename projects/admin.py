@@ -9,6 +9,7 @@ from projects.models import (
     Project,
     SelectionCriterion,
     Theme,
+    natural_order,
 )
 
 
@@ -22,25 +23,44 @@ class PartnershipInline(admin.TabularInline):
 @admin.register(Project)
 class ProjectAdmin(HistoryAdmin):
     list_display = [
-        "title", "country", "locality", "phase", "funding_amount", "funding_currency",
-        "duration_months", "status", "published",
+        "title",
+        "country",
+        "locality",
+        "phase",
+        "funding_amount",
+        "funding_currency",
+        "duration_months",
+        "status",
+        "published",
     ]
     list_filter = ["phase", "status", "published", "country", "themes"]
     list_select_related = ["phase"]
     search_fields = [
-        "title__unaccent", "locality__unaccent", "objective__unaccent",
+        "title__unaccent",
+        "locality__unaccent",
+        "objective__unaccent",
         "partnerships__organisation__name__unaccent",
     ]
     prepopulated_fields = {"slug": ["title"]}
     filter_horizontal = ["themes", "criteria_met"]
     inlines = [PartnershipInline]
     fieldsets = [
-        (None, {"fields": ["title", "slug", "country", "locality", "phase", "status", "published"]}),
+        (
+            None,
+            {"fields": ["title", "slug", "country", "locality", "phase", "status", "published"]},
+        ),
         (_("Content"), {"fields": ["objective", "description", "themes", "criteria_met"]}),
         (
             _("Funding and dates"),
-            {"fields": ["funding_amount", "funding_currency", "duration_months",
-                        "start_date", "end_date"]},
+            {
+                "fields": [
+                    "funding_amount",
+                    "funding_currency",
+                    "duration_months",
+                    "start_date",
+                    "end_date",
+                ]
+            },
         ),
     ]
 
@@ -58,6 +78,9 @@ class OrganisationAdmin(HistoryAdmin):
     list_display = ["name", "kind", "country", "verified", "project_count"]
     list_filter = ["kind", "verified", "country"]
     search_fields = ["name__unaccent", "city__unaccent"]
+    # Explicit: the project-count annotation groups rows, which drops Meta.ordering, and
+    # the partner autocomplete would page through an unordered list.
+    ordering = [natural_order("name")]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [OrganisationPartnershipInline]
 

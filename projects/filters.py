@@ -2,7 +2,7 @@
 
 import django_filters
 from django import forms
-from django.db.models import Case, CharField, Exists, OuterRef, Value, When
+from django.db.models import Case, Exists, IntegerField, OuterRef, Value, When
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
@@ -13,15 +13,16 @@ from projects.models import (
     Phase,
     Project,
     Theme,
+    natural_order,
 )
 
 SORTS = {
-    "title": ("title",),
-    "-funding": ("-funding_amount", "title"),
-    "funding": ("funding_amount", "title"),
-    "-duration": ("-duration_months", "title"),
-    "duration": ("duration_months", "title"),
-    "country": ("country_name", "title"),
+    "title": (natural_order("title"),),
+    "-funding": ("-funding_amount", natural_order("title")),
+    "funding": ("funding_amount", natural_order("title")),
+    "-duration": ("-duration_months", natural_order("title")),
+    "duration": ("duration_months", natural_order("title")),
+    "country": ("country_rank", natural_order("title")),
 }
 SORT_CHOICES = [
     ("country", _("Country")),
@@ -34,16 +35,24 @@ SORT_CHOICES = [
 
 
 def catalogue_countries():
-    """(code, name) of the countries that have published projects, sorted by name."""
+    """(code, name) of the countries that have published projects, sorted by name.
+
+    django-countries sorts the names of the active language ignoring accents ("Équateur"
+    before "Maroc"), which neither Python's sort nor the database's C collation does.
+    """
     codes = set(Project.objects.published().values_list("country", flat=True).distinct())
-    return sorted(((code, countries.name(code)) for code in codes), key=lambda c: c[1])
+    return [(country.code, country.name) for country in countries if country.code in codes]
 
 
 def order_by_country_name(queryset):
-    """Annotate ``country_name`` (in the active language) so the list can sort by it."""
-    whens = [When(country=code, then=Value(name)) for code, name in catalogue_countries()]
+    """Annotate ``country_rank``, the place of the project's country in the country names of
+    the active language (see ``catalogue_countries``), so the list can sort by country name."""
+    whens = [
+        When(country=code, then=Value(rank))
+        for rank, (code, _name) in enumerate(catalogue_countries())
+    ]
     return queryset.annotate(
-        country_name=Case(*whens, default=Value(""), output_field=CharField())
+        country_rank=Case(*whens, default=Value(len(whens)), output_field=IntegerField())
     )
 
 
@@ -52,7 +61,9 @@ class ProjectFilter(django_filters.FilterSet):
         label=_("Search"),
         method="filter_text",
         max_length=200,
-        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Title, objective, partner…")}),
+        widget=forms.TextInput(
+            attrs={"type": "search", "placeholder": _("Title, objective, partner…")}
+        ),
     )
     country = django_filters.ChoiceFilter(
         label=_("Country"), choices=catalogue_countries, empty_label=_("All countries")
@@ -74,7 +85,9 @@ class ProjectFilter(django_filters.FilterSet):
         label=_("Partner organisation"),
         field_name="organisations",
         to_field_name="slug",
-        queryset=Organisation.objects.filter(partnerships__isnull=False).distinct(),
+        queryset=Organisation.objects.filter(
+            Exists(Partnership.objects.filter(organisation=OuterRef("pk"), project__published=True))
+        ),
         empty_label=_("All organisations"),
     )
     kind = django_filters.ChoiceFilter(
@@ -110,6 +123,12 @@ class ProjectFilter(django_filters.FilterSet):
     class Meta:
         model = Project
         fields = []
+
+    def __init__(self, data=None, *args, **kwargs):
+        if data is not None and data.get("country"):
+            data = data.copy()
+            data["country"] = data["country"].strip().upper()  # "sn" as in /countries/sn/
+        super().__init__(data, *args, **kwargs)
 
     def filter_text(self, queryset, name, value):
         return queryset.search(value)

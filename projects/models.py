@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db.models.functions import Collate
 from django.urls import reverse
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
@@ -9,6 +10,14 @@ from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
 MAX_DURATION_MONTHS = 120
+
+
+def natural_order(field: str, descending: bool = False):
+    """Order by ``field`` the way people read ("Équateur" beside "Egypte", not after "Z"),
+    whatever the database's own collation (ICU's root collation, in every PostgreSQL build
+    with ICU)."""
+    expression = Collate(field, "und-x-icu")
+    return expression.desc() if descending else expression.asc()
 
 
 class TranslatedNameMixin:
@@ -42,9 +51,7 @@ class Phase(TranslatedNameMixin, models.Model):
         blank=True,
         help_text=_("For a phase whose projects are not in the catalogue."),
     )
-    reported_countries = models.PositiveIntegerField(
-        _("countries reported"), null=True, blank=True
-    )
+    reported_countries = models.PositiveIntegerField(_("countries reported"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("phase")
@@ -67,7 +74,7 @@ class Theme(TranslatedNameMixin, models.Model):
     class Meta:
         verbose_name = _("theme")
         verbose_name_plural = _("themes")
-        ordering = ["name"]
+        ordering = [natural_order("name")]
 
 
 class SelectionCriterion(TranslatedNameMixin, models.Model):
@@ -123,7 +130,7 @@ class Organisation(models.Model):
     class Meta:
         verbose_name = _("organisation")
         verbose_name_plural = _("organisations")
-        ordering = ["name"]
+        ordering = [natural_order("name")]
 
     def __str__(self):
         return self.name
@@ -168,9 +175,7 @@ class ProjectQuerySet(models.QuerySet):
 
     def totals(self) -> dict:
         """Number of projects, of countries, and funding as [(currency, amount)]."""
-        figures = self.aggregate(
-            projects=Count("id"), countries=Count("country", distinct=True)
-        )
+        figures = self.aggregate(projects=Count("id"), countries=Count("country", distinct=True))
         figures["funding"] = list(
             self.order_by()
             .values("funding_currency")
@@ -236,14 +241,13 @@ class Project(models.Model):
     class Meta:
         verbose_name = _("project")
         verbose_name_plural = _("projects")
-        ordering = ["country", "title"]
+        ordering = ["country", natural_order("title")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(funding_amount__gte=0), name="project_funding_not_negative"
             ),
             models.CheckConstraint(
-                condition=Q(duration_months__gte=1)
-                & Q(duration_months__lte=MAX_DURATION_MONTHS),
+                condition=Q(duration_months__gte=1) & Q(duration_months__lte=MAX_DURATION_MONTHS),
                 name="project_duration_1_to_120_months",
             ),
             models.CheckConstraint(

@@ -10,7 +10,15 @@ from pathlib import Path
 
 from django.db import transaction
 
-from projects.models import Organisation, Partnership, PartnershipRole, Phase, Project, SelectionCriterion, Theme
+from projects.models import (
+    Organisation,
+    Partnership,
+    PartnershipRole,
+    Phase,
+    Project,
+    SelectionCriterion,
+    Theme,
+)
 
 
 @dataclass
@@ -35,9 +43,18 @@ def load_catalogue(path: Path) -> SeedReport:
 
     phases = {
         row["slug"]: get_or_create(
-            Phase, "phases", row,
-            ["name", "name_en", "name_es", "start_date", "end_date",
-             "reported_projects", "reported_countries"],
+            Phase,
+            "phases",
+            row,
+            [
+                "name",
+                "name_en",
+                "name_es",
+                "start_date",
+                "end_date",
+                "reported_projects",
+                "reported_countries",
+            ],
         )[0]
         for row in data["phases"]
     }
@@ -53,7 +70,9 @@ def load_catalogue(path: Path) -> SeedReport:
     }
     organisations = {
         row["slug"]: get_or_create(
-            Organisation, "organisations", row,
+            Organisation,
+            "organisations",
+            row,
             ["name", "kind", "country", "city", "website", "description"],
         )[0]
         for row in data["organisations"]
@@ -61,9 +80,23 @@ def load_catalogue(path: Path) -> SeedReport:
     for row in data["projects"]:
         defaults = dict(row, phase=phases[row["phase"]])
         project, was_created = get_or_create(
-            Project, "projects", defaults,
-            ["title", "country", "locality", "objective", "description", "phase", "status",
-             "duration_months", "funding_amount", "funding_currency", "start_date", "end_date"],
+            Project,
+            "projects",
+            defaults,
+            [
+                "title",
+                "country",
+                "locality",
+                "objective",
+                "description",
+                "phase",
+                "status",
+                "duration_months",
+                "funding_amount",
+                "funding_currency",
+                "start_date",
+                "end_date",
+            ],
         )
         if not was_created:
             continue

@@ -1,5 +1,5 @@
 from django.conf import settings
-from django.db.models import Count, Prefetch, Q, Sum
+from django.db.models import Count, Q, Sum
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
@@ -8,7 +8,7 @@ from django_countries.fields import Country
 
 from common.pagination import paginate
 from projects.filters import ProjectFilter
-from projects.models import Organisation, Partnership, Project, Theme
+from projects.models import Organisation, Project, Theme, natural_order
 
 
 def project_list(request):
@@ -30,7 +30,11 @@ def project_list(request):
             "form": filterset.form,
             "page": page,
             "projects": page.object_list,
-            "totals": Project.objects.filter(pk__in=projects.values("pk")).totals(),
+            # Straight on the filtered projects: no filter joins a row twice (each theme and
+            # partner is once per project; the others are EXISTS), and wrapping them in
+            # `pk__in` let PostgreSQL re-run the whole filter for every project whenever its
+            # statistics were stale (a minute for 200 projects).
+            "totals": projects.totals(),
             "active_filters": filterset.active_filters(),
             "notices": notices,
         },
@@ -39,9 +43,7 @@ def project_list(request):
 
 def project_detail(request, slug):
     project = get_object_or_404(
-        Project.objects.published()
-        .for_listing()
-        .prefetch_related("criteria_met"),
+        Project.objects.published().for_listing().prefetch_related("criteria_met"),
         slug=slug,
     )
     same_country = (
@@ -49,7 +51,7 @@ def project_detail(request, slug):
         .filter(country=project.country)
         .exclude(pk=project.pk)
         .only("title", "slug", "locality", "country")
-        .order_by("title")
+        .order_by(natural_order("title"))
     )
     return render(
         request,
@@ -71,7 +73,7 @@ def country_detail(request, code):
         "projects/country_detail.html",
         {
             "country": Country(code),
-            "projects": projects.for_listing().order_by("title"),
+            "projects": projects.for_listing().order_by(natural_order("title")),
             "totals": projects.totals(),
             "organisations": organisations,
         },
@@ -83,14 +85,14 @@ def organisation_detail(request, slug):
     partnerships = (
         organisation.partnerships.filter(project__published=True)
         .select_related("project")
-        .order_by("project__title")
+        .order_by(natural_order("project__title"))
     )
     project_ids = [p.project_id for p in partnerships]
     partners = (
         Organisation.objects.filter(partnerships__project__in=project_ids)
         .exclude(pk=organisation.pk)
         .annotate(shared=Count("partnerships", filter=Q(partnerships__project__in=project_ids)))
-        .order_by("name")
+        .order_by(natural_order("name"))
     )
     return render(
         request,
@@ -122,8 +124,12 @@ def statistics(request):
     ).filter(project_count__gt=0)
     by_theme = sorted(
         (
-            {"label": theme.label, "slug": theme.slug, "projects": theme.project_count,
-             "amount": theme.amount}
+            {
+                "label": theme.label,
+                "slug": theme.slug,
+                "projects": theme.project_count,
+                "amount": theme.amount,
+            }
             for theme in themes
         ),
         key=lambda row: (-row["amount"], row["label"]),

@@ -15,4 +15,5 @@ class Command(BaseCommand):
         fixtures = settings.BASE_DIR / "fixtures"
         report = load_catalogue(fixtures / "catalogue.json")
         pages = load_pages(fixtures / "pages")
-        self.stdout.write(f"Seed loaded: created {report}, {pages} pages.")
+        if options["verbosity"] > 0:
+            self.stdout.write(f"Seed loaded: created {report}, {pages} pages.")
