@@ -13,6 +13,7 @@ import glob
 import hashlib
 import os
 import shutil
+import stat
 import subprocess
 import sys
 import time
@@ -39,26 +40,39 @@ def _is_root() -> bool:
     return hasattr(os, "geteuid") and os.geteuid() == 0
 
 
-def _postgres_can_reach(path: Path) -> bool:
-    """Whether the ``postgres`` user can create files in ``path`` (root only)."""
-    path.mkdir(parents=True, exist_ok=True)
-    shutil.chown(path, user=SUPERUSER)
-    result = subprocess.run(
-        ["runuser", "-u", SUPERUSER, "--", "test", "-w", str(path)], capture_output=True
-    )
-    return result.returncode == 0
+def _reachable_by_postgres(path: Path) -> bool:
+    """Whether the ``postgres`` user can get to ``path`` (root runs the server as that user):
+    every existing folder above it must let others through. A project cloned into a private
+    home folder (``/root``, mode 700) cannot be reached."""
+    if not _is_root():
+        return True
+    for folder in [path, *path.parents]:
+        if folder.exists():
+            mode = folder.stat().st_mode
+            if not mode & stat.S_IXOTH:
+                return False
+    return True
+
+
+def _var_dir(name: str) -> Path:
+    """``var/<name>`` under the project, or under /tmp when the server could not use it."""
+    local = BASE_DIR / "var" / name
+    if _reachable_by_postgres(BASE_DIR / "var"):
+        return local
+    return _tmp_dir(name)
 
 
 def socket_dir() -> Path:
-    """Where the cluster's Unix socket lives: under the project, or under /tmp if too long."""
-    local = BASE_DIR / "var" / "run"
+    """Where the cluster's Unix socket lives: under the project, or under /tmp when the
+    project's path is too long for a socket (or out of the server's reach)."""
+    local = _var_dir("run")
     if len(str(local / SOCKET_FILE)) <= MAX_SOCKET_PATH:
         return local
     return _tmp_dir("run")
 
 
 def data_dir() -> Path:
-    return BASE_DIR / "var" / "pgdata"
+    return _var_dir("pgdata")
 
 
 def database_url() -> str:
@@ -92,20 +106,11 @@ def _run(args: list[str], *, check: bool = True, **kwargs) -> subprocess.Complet
 
 def _prepare_dirs() -> tuple[Path, Path]:
     data, sockets = data_dir(), socket_dir()
-    for path in (data.parent, sockets):
+    for path in (data, sockets):
         path.mkdir(parents=True, exist_ok=True)
-    if _is_root():
-        # The postgres user must be able to reach the folders; a project cloned into a
-        # private home directory cannot be reached, so the cluster then lives under /tmp.
-        if not _postgres_can_reach(data.parent):
-            data = _tmp_dir("pgdata")
-            data.parent.mkdir(parents=True, exist_ok=True)
-            (BASE_DIR / "var").mkdir(exist_ok=True)
-        if not _postgres_can_reach(sockets):
-            sockets = _tmp_dir("run")
-            sockets.mkdir(parents=True, exist_ok=True)
-        for path in (data.parent, sockets):
+        if _is_root():
             shutil.chown(path, user=SUPERUSER)
+            path.chmod(0o700)
     return data, sockets
 
 
@@ -121,13 +126,7 @@ def _is_running(bindir: Path, data: Path) -> bool:
 def start() -> None:
     bindir = find_binaries()
     data, sockets = _prepare_dirs()
-    if sockets != socket_dir():
-        raise LocalDatabaseError(f"the postgres user cannot write to {socket_dir()}")
     if not (data / "PG_VERSION").exists():
-        if data != data_dir():
-            data.mkdir(parents=True, exist_ok=True)
-            if _is_root():
-                shutil.chown(data, user=SUPERUSER)
         print(f"Creating a local PostgreSQL cluster in {data}")
         _run(
             [
@@ -183,12 +182,10 @@ def _create_database(bindir: Path, sockets: Path) -> None:
 
 def stop() -> None:
     bindir = find_binaries()
-    for data in (data_dir(), _tmp_dir("pgdata")):
-        if _is_running(bindir, data):
-            _run(
-                [str(bindir / "pg_ctl"), "stop", "-m", "fast", "-D", str(data)], capture_output=True
-            )
-            print("Stopped the local PostgreSQL server")
+    data = data_dir()
+    if _is_running(bindir, data):
+        _run([str(bindir / "pg_ctl"), "stop", "-m", "fast", "-D", str(data)], capture_output=True)
+        print("Stopped the local PostgreSQL server")
 
 
 def main(argv: list[str]) -> int:

@@ -99,3 +99,14 @@ def test_missing_postgresql_binaries_give_one_clear_line(monkeypatch, capsys):
     error = capsys.readouterr().err.strip()
     assert len(error.splitlines()) == 1
     assert "install PostgreSQL" in error and "DATABASE_URL" in error
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root runs the server as another user")
+def test_a_project_in_a_private_folder_keeps_its_cluster_under_tmp(monkeypatch, tmp_path):
+    private = tmp_path / "home"
+    private.mkdir(mode=0o700)
+    private.chmod(0o700)
+    monkeypatch.setattr(localdb, "BASE_DIR", private / "icmd")
+    assert str(localdb.data_dir()).startswith("/tmp/icmd-")
+    assert str(localdb.socket_dir()).startswith("/tmp/icmd-")
+    assert localdb.database_url().endswith(f"host={localdb.socket_dir()}")

@@ -20,7 +20,7 @@ from projects.models import (
 pytestmark = pytest.mark.django_db
 
 # The table "Les projets de l’ICMD actuellement en cours" of the source document
-# (/work/shared/seed/000_32155428a8166d66.txt), transcribed row by row: country, title,
+# (the French text the portal was created from), transcribed row by row: country, title,
 # duration, ICMD funding in US$, partner organisations (the first one leads). Where the
 # document adds a kind or a country to a partner ("Fondation: …", "…, Italie"), only the
 # name is kept here.
