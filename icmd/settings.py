@@ -144,7 +144,31 @@ ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_GET = False
+# Sign-up, login and password reset answer the same for known and unknown addresses.
 ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_SIGNUP_FORM_CLASS = "network.forms.SignupForm"
+ACCOUNT_ADAPTER = "network.adapter.AccountAdapter"
+ACCOUNT_CONFIRM_EMAIL_ON_GET = True
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+# One address per member; changing it sends a new verification link.
+ACCOUNT_CHANGE_EMAIL = True
+ACCOUNT_EMAIL_NOTIFICATIONS = True
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[M4D Net] "
+# Rate limits, counted in the cache (a database table or Redis, shared by every worker):
+# "amount/period/per", per IP address, per user or per key (the email address typed).
+ACCOUNT_RATE_LIMITS = {
+    "login": "30/m/ip",
+    "login_failed": "10/m/ip,5/5m/key",
+    "signup": "5/10m/ip",
+    "reset_password": "10/h/ip,3/h/key",
+    "reset_password_from_key": "20/m/ip",
+    "confirm_email": "1/3m/key",
+    "manage_email": "10/h/user",
+    "change_password": "5/m/user",
+    # Our own actions, counted the same way:
+    "admin_login_failed": "10/m/ip,5/5m/key",
+    "contact_member": "5/h/user,20/d/user",
+}
 
 # Languages: French first (the default), then English and Spanish; URLs carry the language.
 LANGUAGE_CODE = "fr"

@@ -4,10 +4,14 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from icmd import views
+from icmd.admin_login import rate_limited_admin_login
+from network.views.organisations import organisation_detail
 
 admin.site.site_header = _("ICMD portal administration")
 admin.site.site_title = _("ICMD portal")
 admin.site.index_title = _("Catalogue, members and pages")
+
+admin.site.login = rate_limited_admin_login
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -19,5 +23,8 @@ urlpatterns += i18n_patterns(
     path("about/<slug:slug>/", views.about, name="about"),
     path("accounts/", include("allauth.urls")),
     path("", include("projects.urls")),
+    path("network/", include("network.urls")),
+    # One page per organisation: its projects (catalogue) and its people (network).
+    path("organisations/<slug:slug>/", organisation_detail, name="organisation"),
     prefix_default_language=True,
 )

@@ -1,6 +1,13 @@
+from django import forms
 from django.contrib.auth.forms import BaseUserCreationForm, UserChangeForm
+from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import LazyTypedChoiceField
+from django_countries import countries
 
+from network import services
 from network.models import Member
+from projects.models import Organisation, OrganisationKind, Theme
 
 
 class MemberCreationForm(BaseUserCreationForm):
@@ -13,3 +20,117 @@ class MemberChangeForm(UserChangeForm):
     class Meta:
         model = Member
         fields = "__all__"
+
+
+class ProfileFieldsMixin(forms.Form):
+    """The profile questions, shared by the sign-up form and the profile form."""
+
+    name = forms.CharField(label=_("Name"), max_length=150)
+    country = LazyTypedChoiceField(label=_("Country"), choices=countries)
+    city = forms.CharField(label=_("City"), max_length=120, required=False)
+    affiliation = forms.CharField(
+        label=_("Current affiliation"),
+        max_length=200,
+        required=False,
+        help_text=_("Where you work or study, in your own words."),
+    )
+    expertise = forms.ModelMultipleChoiceField(
+        label=_("Areas of expertise"),
+        queryset=Theme.objects.all(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    bio = forms.CharField(
+        label=_("Short bio"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+
+
+class JoinAs:
+    INDIVIDUAL = "individual"
+    EXISTING = "existing"
+    NEW = "new"
+    CHOICES = [
+        (INDIVIDUAL, _("As an individual")),
+        (EXISTING, _("I represent an organisation already in the catalogue")),
+        (NEW, _("I represent an organisation that is not listed yet")),
+    ]
+
+
+class SignupForm(ProfileFieldsMixin):
+    """The questions M4D Net asks on top of allauth's email and password."""
+
+    join_as = forms.ChoiceField(
+        label=_("Join M4D Net"),
+        choices=JoinAs.CHOICES,
+        initial=JoinAs.INDIVIDUAL,
+        widget=forms.RadioSelect,
+    )
+    organisation = forms.ModelChoiceField(
+        label=_("Organisation in the catalogue"),
+        queryset=Organisation.objects.listed().order_by(Lower("name")),
+        required=False,
+        empty_label=_("Choose your organisation"),
+    )
+    organisation_name = forms.CharField(
+        label=_("Name of the new organisation"), max_length=255, required=False
+    )
+    organisation_kind = forms.ChoiceField(
+        label=_("Kind of organisation"),
+        choices=[("", "—"), *OrganisationKind.choices],
+        required=False,
+    )
+    organisation_country = LazyTypedChoiceField(
+        label=_("Country of the organisation"),
+        choices=[("", "—"), *countries],
+        required=False,
+    )
+    organisation_website = forms.URLField(
+        label=_("Website"), required=False, assume_scheme="https", max_length=200
+    )
+    organisation_description = forms.CharField(
+        label=_("What the organisation does"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+    def clean(self):
+        data = super().clean()
+        join_as = data.get("join_as")
+        if join_as == JoinAs.EXISTING and not data.get("organisation"):
+            self.add_error("organisation", _("Choose the organisation you represent."))
+        if join_as == JoinAs.NEW:
+            for name in ("organisation_name", "organisation_kind", "organisation_country"):
+                if not data.get(name):
+                    self.add_error(name, _("Needed for a new organisation."))
+            name = (data.get("organisation_name") or "").strip()
+            if name and Organisation.objects.filter(name__unaccent__iexact=name).exists():
+                self.add_error(
+                    "organisation_name",
+                    _("This organisation is already listed: choose it from the catalogue."),
+                )
+        return data
+
+    def signup(self, request, user):
+        """Called by allauth once the account exists (email not yet verified)."""
+        data = self.cleaned_data
+        for field in ("name", "country", "city", "affiliation", "bio"):
+            setattr(user, field, data.get(field) or "")
+        user.save()
+        user.expertise.set(data.get("expertise") or [])
+        if data["join_as"] == JoinAs.EXISTING:
+            services.claim_organisation(user, data["organisation"])
+        elif data["join_as"] == JoinAs.NEW:
+            services.propose_organisation(
+                user,
+                services.NewOrganisation(
+                    name=data["organisation_name"].strip(),
+                    kind=data["organisation_kind"],
+                    country=data["organisation_country"],
+                    website=data.get("organisation_website") or "",
+                    description=data.get("organisation_description") or "",
+                ),
+            )

@@ -104,6 +104,12 @@ class OrganisationKind(models.TextChoices):
 
 
 class OrganisationQuerySet(models.QuerySet):
+    def listed(self):
+        """Organisations shown publicly: verified ones and the catalogue's partners. One
+        proposed by a newcomer stays out until staff verify it."""
+        partner = Partnership.objects.filter(organisation=OuterRef("pk"))
+        return self.filter(Q(verified=True) | Exists(partner))
+
     def with_project_counts(self):
         return self.annotate(
             project_count=Count("partnerships", filter=Q(partnerships__project__published=True))
@@ -136,7 +142,8 @@ class Organisation(models.Model):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("projects:organisation", kwargs={"slug": self.slug})
+        # The page itself is composed with the network's members (see icmd/urls.py).
+        return reverse("organisation", kwargs={"slug": self.slug})
 
 
 class ProjectStatus(models.TextChoices):

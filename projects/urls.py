@@ -8,6 +8,5 @@ urlpatterns = [
     path("projects/", views.project_list, name="list"),
     path("projects/<slug:slug>/", views.project_detail, name="detail"),
     path("countries/<str:code>/", views.country_detail, name="country"),
-    path("organisations/<slug:slug>/", views.organisation_detail, name="organisation"),
     path("statistics/", views.statistics, name="statistics"),
 ]

@@ -80,27 +80,6 @@ def country_detail(request, code):
     )
 
 
-def organisation_detail(request, slug):
-    organisation = get_object_or_404(Organisation, slug=slug)
-    partnerships = (
-        organisation.partnerships.filter(project__published=True)
-        .select_related("project")
-        .order_by(natural_order("project__title"))
-    )
-    project_ids = [p.project_id for p in partnerships]
-    partners = (
-        Organisation.objects.filter(partnerships__project__in=project_ids)
-        .exclude(pk=organisation.pk)
-        .annotate(shared=Count("partnerships", filter=Q(partnerships__project__in=project_ids)))
-        .order_by(natural_order("name"))
-    )
-    return render(
-        request,
-        "projects/organisation_detail.html",
-        {"organisation": organisation, "partnerships": partnerships, "partners": partners},
-    )
-
-
 def statistics(request):
     published = Project.objects.published()
     totals = published.totals()

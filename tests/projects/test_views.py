@@ -402,14 +402,21 @@ def test_organisation_page_links_its_country(client, catalogue):
     assert client.get("/fr/countries/ma/").status_code == 200
 
 
-def test_organisation_without_projects(client, db):
-    OrganisationFactory(name="Nouvelle association", slug="nouvelle")
+def test_verified_organisation_without_projects(client, db):
+    OrganisationFactory(name="Nouvelle association", slug="nouvelle", verified=True)
 
     response = client.get("/fr/organisations/nouvelle/")
 
     assert response.status_code == 200
     assert tr("No funded project yet.") in response.content.decode()
     assert tr("Partners across projects") not in response.content.decode()
+
+
+def test_organisation_waiting_for_verification_has_no_public_page(client, db):
+    """Proposed at sign-up, neither verified by staff nor partner of a project."""
+    OrganisationFactory(name="Association inconnue", slug="inconnue", verified=False)
+
+    assert client.get("/fr/organisations/inconnue/").status_code == 404
 
 
 # --- statistics ----------------------------------------------------------------------------
