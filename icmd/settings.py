@@ -53,6 +53,9 @@ INSTALLED_APPS = [
     "allauth.account",
     "django_countries",
     "django_filters",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "simple_history",
     "common",
     "projects",
@@ -128,7 +131,10 @@ AUTHENTICATION_BACKENDS = [
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+        "OPTIONS": {"user_attributes": ["email", "name"]},
+    },
     {
         "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
         "OPTIONS": {"min_length": 12},
@@ -136,6 +142,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# A URL name, so that @login_required sends to the login page in the language being read.
+LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
 ACCOUNT_LOGIN_METHODS = {"email"}
@@ -154,6 +162,8 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_CHANGE_EMAIL = True
 ACCOUNT_EMAIL_NOTIFICATIONS = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[M4D Net] "
+# Links in emails (verification, password reset) use HTTPS in production.
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
 # Rate limits, counted in the cache (a database table or Redis, shared by every worker):
 # "amount/period/per", per IP address, per user or per key (the email address typed).
 ACCOUNT_RATE_LIMITS = {
@@ -168,6 +178,7 @@ ACCOUNT_RATE_LIMITS = {
     # Our own actions, counted the same way:
     "admin_login_failed": "10/m/ip,5/5m/key",
     "contact_member": "5/h/user,20/d/user",
+    "delete_account": "5/15m/user",
 }
 
 # Languages: French first (the default), then English and Spanish; URLs carry the language.
@@ -262,3 +273,37 @@ SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 
 # The catalogue's list pages
 PROJECTS_PER_PAGE = 20
+
+# Open data: the read-only REST API under /api/v1/, its OpenAPI schema (/api/schema/) and
+# its documentation (/api/docs/, served from our own static files). Anonymous clients are
+# throttled per IP address in the default cache (shared by every worker); behind a proxy
+# (DJANGO_BEHIND_PROXY=1) the address is the one the proxy appended to X-Forwarded-For.
+API_ANON_RATE = os.environ.get("DJANGO_API_ANON_RATE", "120/minute")
+_requests, _slash, _period = API_ANON_RATE.partition("/")
+_periods = {"second", "minute", "hour", "day"}
+if not (_requests.isdecimal() and int(_requests) > 0 and _period in _periods):
+    raise ImproperlyConfigured("DJANGO_API_ANON_RATE: expected e.g. 120/minute or 5000/day.")
+REST_FRAMEWORK = {
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    # The API's views use a subclass of AnonRateThrottle that reads this rate at each request.
+    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"anon": API_ANON_RATE},
+    "NUM_PROXIES": 1 if env_bool("DJANGO_BEHIND_PROXY", False) else 0,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "ICMD open data API",
+    "DESCRIPTION": (
+        "The catalogue of projects funded by the Joint Migration and Development Initiative "
+        "(ICMD/JMDI), read-only. Lists take the filters of the project list page, are paginated "
+        "and, for projects, give totals. Names follow the Accept-Language header (fr, en, es)."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}

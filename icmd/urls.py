@@ -15,6 +15,8 @@ admin.site.login = rate_limited_admin_login
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # Open data: REST API (/api/v1/), OpenAPI schema and docs; not language-prefixed.
+    path("api/", include("projects.api")),
 ]
 
 urlpatterns += i18n_patterns(

@@ -1,9 +1,20 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.auth.admin import UserAdmin
+from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
+from network import services
 from network.forms import MemberChangeForm, MemberCreationForm
-from network.models import Member
+from network.models import (
+    Member,
+    Membership,
+    MembershipRole,
+    MembershipStatus,
+    RepresentativeClaim,
+)
 
 
 @admin.register(Member)
@@ -26,3 +37,181 @@ class MemberAdmin(UserAdmin):
     add_fieldsets = [
         (None, {"classes": ["wide"], "fields": ["email", "name", "password1", "password2"]}),
     ]
+
+
+# --- Organisations: the staff's verification queue, and every membership -------------------
+
+
+class RejectClaimForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 60}),
+        help_text=_("Sent by email to the person who asked; be clear and polite."),
+    )
+
+
+class ClaimStatusFilter(admin.SimpleListFilter):
+    """By status, showing the requests still waiting unless another choice is made."""
+
+    title = _("status")
+    parameter_name = "status"
+    ALL = "all"
+
+    def lookups(self, request, model_admin):
+        return [*MembershipStatus.choices, (self.ALL, _("All"))]
+
+    def value(self):
+        return super().value() or MembershipStatus.PENDING
+
+    def queryset(self, request, queryset):
+        if self.value() == self.ALL:
+            return queryset
+        return queryset.filter(status=self.value())
+
+    def choices(self, changelist):
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": self.value() == str(lookup),
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
+
+
+DECISION_FIELDS = ["status", "reason", "decided_at", "decided_by"]
+
+
+@admin.register(RepresentativeClaim)
+class RepresentativeClaimAdmin(admin.ModelAdmin):
+    """Who says they represent an organisation; staff approve or reject through the services
+    (which verify the organisation and tell the person by email), never by editing rows."""
+
+    list_display = [
+        "member",
+        "member_email",
+        "organisation",
+        "organisation_verified",
+        "created",
+        "status",
+    ]
+    list_filter = [ClaimStatusFilter, "organisation__verified"]
+    list_select_related = ["member", "organisation"]
+    search_fields = ["member__email", "member__name", "organisation__name__unaccent"]
+    ordering = ["created"]
+    fields = ["member", "organisation", "role", "created", *DECISION_FIELDS]
+    readonly_fields = fields
+    actions = ["approve_claims", "reject_claims"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(role=MembershipRole.REPRESENTATIVE)
+
+    def has_add_permission(self, request):
+        return False  # claims come from the sign-up form
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # a decision is made, and told, through the actions
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "show_save": False,
+            "show_save_and_continue": False,
+            "show_save_and_add_another": False,
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    @admin.display(description=_("email address"), ordering="member__email")
+    def member_email(self, claim):
+        return claim.member.email
+
+    @admin.display(boolean=True, description=_("organisation verified"))
+    def organisation_verified(self, claim):
+        return claim.organisation.verified
+
+    def _pending(self, request, queryset):
+        claims = list(queryset.filter(status=MembershipStatus.PENDING))
+        if len(claims) < queryset.count():
+            self.message_user(
+                request,
+                _("Requests already decided were left as they are."),
+                messages.WARNING,
+            )
+        return claims
+
+    @admin.action(description=_("Approve the selected requests"), permissions=["change"])
+    def approve_claims(self, request, queryset):
+        claims = self._pending(request, queryset)
+        for claim in claims:
+            services.approve_claim(claim, request.user, request=request)
+        if claims:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d request approved; the person is told by email.",
+                    "%(count)d requests approved; each person is told by email.",
+                    len(claims),
+                )
+                % {"count": len(claims)},
+                messages.SUCCESS,
+            )
+
+    @admin.action(description=_("Reject with a reason…"), permissions=["change"])
+    def reject_claims(self, request, queryset):
+        """First a page asking for the reason (required), then the rejections."""
+        confirmed = "apply" in request.POST
+        form = RejectClaimForm(request.POST if confirmed else None)
+        claims = list(queryset.filter(status=MembershipStatus.PENDING))
+        if not claims:
+            self.message_user(request, _("None of these requests is waiting."), messages.WARNING)
+            return None
+        if confirmed and form.is_valid():
+            for claim in claims:
+                services.reject_claim(
+                    claim, request.user, form.cleaned_data["reason"], request=request
+                )
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d request rejected; the person is told by email.",
+                    "%(count)d requests rejected; each person is told by email.",
+                    len(claims),
+                )
+                % {"count": len(claims)},
+                messages.SUCCESS,
+            )
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Reject with a reason"),
+            "opts": self.opts,
+            "claims": claims,
+            "form": form,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "media": self.media,
+        }
+        return TemplateResponse(
+            request,
+            "admin/network/representativeclaim/reject_claims.html",
+            context,
+            status=400 if form.is_bound else 200,
+        )
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    """Every tie between a member and an organisation, to read (decisions are made in the
+    queue for representatives, and by representatives for their members)."""
+
+    list_display = ["member", "organisation", "role", "status", "created", "decided_by"]
+    list_filter = ["role", "status", "organisation__verified"]
+    list_select_related = ["member", "organisation", "decided_by"]
+    search_fields = ["member__email", "member__name", "organisation__name__unaccent"]
+    fields = ["member", "organisation", "role", "created", *DECISION_FIELDS]
+    readonly_fields = fields
+    date_hierarchy = "created"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False  # read-only; staff may still delete a membership

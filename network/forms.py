@@ -2,8 +2,8 @@ from django import forms
 from django.contrib.auth.forms import BaseUserCreationForm, UserChangeForm
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
-from django_countries.fields import LazyTypedChoiceField
 from django_countries import countries
+from django_countries.fields import LazyTypedChoiceField
 
 from network import services
 from network.models import Member
@@ -23,10 +23,11 @@ class MemberChangeForm(UserChangeForm):
 
 
 class ProfileFieldsMixin(forms.Form):
-    """The profile questions, shared by the sign-up form and the profile form."""
+    """The profile questions, shared by the sign-up form and the profile form. The country
+    list starts empty, so nobody is silently given the first country of the list."""
 
     name = forms.CharField(label=_("Name"), max_length=150)
-    country = LazyTypedChoiceField(label=_("Country"), choices=countries)
+    country = LazyTypedChoiceField(label=_("Country"), choices=[("", "—"), *countries])
     city = forms.CharField(label=_("City"), max_length=120, required=False)
     affiliation = forms.CharField(
         label=_("Current affiliation"),
@@ -134,3 +135,100 @@ class SignupForm(ProfileFieldsMixin):
                     description=data.get("organisation_description") or "",
                 ),
             )
+
+
+# --- A member's own profile and account (network/views/profiles.py) ---------------------
+
+
+class ProfileForm(ProfileFieldsMixin, forms.ModelForm):
+    """What a member edits about themselves; only these fields, whatever else is posted."""
+
+    class Meta:
+        model = Member
+        fields = ["name", "country", "city", "affiliation", "expertise", "bio", "visibility"]
+        widgets = {"visibility": forms.RadioSelect}
+
+
+class ContactForm(forms.Form):
+    subject = forms.CharField(label=_("Subject"), max_length=150)
+    message = forms.CharField(
+        label=_("Message"), max_length=5000, widget=forms.Textarea(attrs={"rows": 8})
+    )
+
+
+class DeleteAccountForm(forms.Form):
+    password = forms.CharField(
+        label=_("Your password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, *args, member, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.member = member
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        if not self.member.check_password(password):
+            raise forms.ValidationError(_("This is not your password."), code="wrong_password")
+        return password
+
+
+# --- Organisations: joining one, and what its representatives edit -------------------------
+
+
+class BelongForm(forms.Form):
+    """A member says "I belong to this organisation"; its representatives will decide."""
+
+    organisation = forms.ModelChoiceField(
+        label=_("Organisation"),
+        queryset=Organisation.objects.listed().order_by(Lower("name")),
+        empty_label=_("Choose the organisation"),
+    )
+
+
+class OrganisationProfileForm(forms.ModelForm):
+    """An organisation's profile as its representatives (and staff) edit it. Only the fields
+    listed here are read: anything else posted (verified, slug, …) is ignored. The name of a
+    verified organisation is what the ICMD team checked, so only staff change it."""
+
+    website = forms.URLField(
+        label=_("Website"), required=False, assume_scheme="https", max_length=200
+    )
+    description = forms.CharField(
+        label=_("What the organisation does"),
+        max_length=5000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 8}),
+    )
+
+    class Meta:
+        model = Organisation
+        fields = ["name", "kind", "country", "city", "website", "description"]
+
+    def __init__(self, *args, can_rename: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not can_rename:
+            del self.fields["name"]
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        others = Organisation.objects.exclude(pk=self.instance.pk)
+        if others.filter(name__unaccent__iexact=name).exists():
+            raise forms.ValidationError(_("Another organisation already has this name."))
+        return name
+
+
+class MemberDecisionForm(forms.Form):
+    """A representative's decision on one membership of their organisation."""
+
+    APPROVE, REMOVE = "approve", "remove"
+
+    membership = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+    decision = forms.ChoiceField(
+        choices=[(APPROVE, _("Approve")), (REMOVE, _("Refuse or remove"))],
+        widget=forms.HiddenInput,
+    )
+    reason = forms.CharField(
+        label=_("Reason (optional, sent to the person)"), max_length=2000, required=False
+    )

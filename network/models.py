@@ -43,7 +43,7 @@ class MemberManager(BaseUserManager.from_queryset(MemberQuerySet)):
     def _create(self, email, password, **fields):
         if not email:
             raise ValueError("An email address is required.")
-        member = self.model(email=self.normalize_email(email), **fields)
+        member = self.model(email=email, **fields)
         member.set_password(password)
         member.save(using=self._db)
         return member
@@ -115,6 +115,8 @@ class Member(AbstractBaseUser, PermissionsMixin):
         return self.display_name
 
     def save(self, *args, **kwargs):
+        # One spelling per address: "Ana@Example.org" and "ana@example.org" are one person.
+        self.email = (self.email or "").strip().lower()
         if not self.slug:
             base = slugify(self.name)[:60] or "member"
             self.slug = f"{base}-{secrets.token_hex(3)}"

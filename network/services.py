@@ -92,6 +92,14 @@ def is_representative(member, organisation: Organisation) -> bool:
     )
 
 
+def can_manage(member, organisation: Organisation) -> bool:
+    """Who edits an organisation's profile and decides who belongs to it: its approved
+    representatives, and staff."""
+    if getattr(member, "is_authenticated", False) and member.is_staff and member.is_active:
+        return True
+    return is_representative(member, organisation)
+
+
 def _decide(membership: Membership, status: str, by: Member, reason: str) -> None:
     membership.status = status
     membership.reason = reason
@@ -136,8 +144,10 @@ def reject_claim(membership: Membership, staff: Member, reason: str, request=Non
 
 @transaction.atomic
 def approve_member(membership: Membership, representative: Member, request=None) -> None:
-    if not is_representative(representative, membership.organisation):
+    if not can_manage(representative, membership.organisation):
         raise MembershipError(_("Only its representatives decide who belongs to an organisation."))
+    if membership.role != MembershipRole.MEMBER:
+        raise MembershipError(_("Representatives are verified by the ICMD team."))
     _decide(membership, MembershipStatus.APPROVED, representative, "")
     _notify(membership, "membership_approved", request)
 
@@ -147,10 +157,11 @@ def remove_member(
     membership: Membership, representative: Member, reason: str = "", request=None
 ) -> None:
     """A representative refuses a request or removes someone from the organisation."""
-    if not is_representative(representative, membership.organisation):
+    if not can_manage(representative, membership.organisation):
         raise MembershipError(_("Only its representatives decide who belongs to an organisation."))
     if membership.member_id == representative.pk:
         raise MembershipError(_("You cannot remove yourself; ask the ICMD team."))
+    if membership.role != MembershipRole.MEMBER and not representative.is_staff:
+        raise MembershipError(_("Only the ICMD team removes a representative."))
     _decide(membership, MembershipStatus.REJECTED, representative, reason.strip())
     _notify(membership, "membership_removed", request)
-

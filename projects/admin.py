@@ -1,7 +1,12 @@
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
 from common.admin import HistoryAdmin
+from projects.iati import InvalidIATIFile, import_activities
 from projects.models import (
     Organisation,
     Partnership,
@@ -20,8 +25,29 @@ class PartnershipInline(admin.TabularInline):
     fields = ["organisation", "role", "order"]
 
 
+class IATIImportForm(forms.Form):
+    MAX_SIZE = 20 * 1024 * 1024
+
+    file = forms.FileField(
+        label=_("IATI activities file (XML)"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xml,application/xml,text/xml"}),
+    )
+    dry_run = forms.BooleanField(
+        label=_("Check only"),
+        required=False,
+        help_text=_("Report what the import would do, without saving anything."),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > self.MAX_SIZE:
+            raise forms.ValidationError(_("The file is larger than 20 MB."))
+        return upload
+
+
 @admin.register(Project)
 class ProjectAdmin(HistoryAdmin):
+    change_list_template = "projects/admin/project_change_list.html"
     list_display = [
         "title",
         "country",
@@ -62,7 +88,51 @@ class ProjectAdmin(HistoryAdmin):
                 ]
             },
         ),
+        (_("Open data"), {"fields": ["iati_identifier"]}),
     ]
+
+    def get_urls(self):
+        import_view = self.admin_site.admin_view(self.import_iati_view)
+        return [
+            path("import-iati/", import_view, name="projects_project_import_iati"),
+            *super().get_urls(),
+        ]
+
+    def can_import_iati(self, request) -> bool:
+        return self.has_add_permission(request) and self.has_change_permission(request)
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "can_import_iati": self.can_import_iati(request)}
+        return super().changelist_view(request, extra_context)
+
+    def import_iati_view(self, request):
+        """Upload an IATI activities file: projects and organisations created or updated,
+        each activity's outcome reported; an invalid file changes nothing."""
+        if not self.can_import_iati(request):
+            raise PermissionDenied
+        posted = request.method == "POST"
+        form = IATIImportForm(request.POST, request.FILES) if posted else IATIImportForm()
+        report = invalid_file = None
+        status = 200
+        if posted:
+            if form.is_valid():
+                try:
+                    report = import_activities(
+                        form.cleaned_data["file"].read(), dry_run=form.cleaned_data["dry_run"]
+                    )
+                except InvalidIATIFile as error:
+                    invalid_file, status = error, 400
+            else:
+                status = 400
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Import an IATI file"),
+            "form": form,
+            "report": report,
+            "invalid_file": invalid_file,
+        }
+        return TemplateResponse(request, "projects/admin/import_iati.html", context, status=status)
 
 
 class OrganisationPartnershipInline(admin.TabularInline):

@@ -6,6 +6,7 @@ from django.db.models import Case, Exists, IntegerField, OuterRef, Value, When
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
+from common.filters import ActiveFiltersMixin
 from projects.models import (
     Organisation,
     OrganisationKind,
@@ -40,7 +41,9 @@ def catalogue_countries():
     django-countries sorts the names of the active language ignoring accents ("Équateur"
     before "Maroc"), which neither Python's sort nor the database's C collation does.
     """
-    codes = set(Project.objects.published().values_list("country", flat=True).distinct())
+    codes = set(
+        Project.objects.published().order_by().values_list("country", flat=True).distinct()
+    )
     return [(country.code, country.name) for country in countries if country.code in codes]
 
 
@@ -56,7 +59,7 @@ def order_by_country_name(queryset):
     )
 
 
-class ProjectFilter(django_filters.FilterSet):
+class ProjectFilter(ActiveFiltersMixin, django_filters.FilterSet):
     q = django_filters.CharFilter(
         label=_("Search"),
         method="filter_text",
@@ -148,20 +151,3 @@ class ProjectFilter(django_filters.FilterSet):
         if sort == "country":
             queryset = order_by_country_name(queryset)
         return queryset.order_by(*SORTS[sort])
-
-    def active_filters(self):
-        """(label, value shown, query string without it) of each valid filter in use."""
-        if not self.is_bound:
-            return []
-        active = []
-        for name, value in self.form.cleaned_data.items():
-            if name == "sort" or value in (None, "", [], ()):
-                continue
-            field = self.form.fields[name]
-            if isinstance(value, str) and isinstance(field, forms.ChoiceField):
-                value = dict(field.choices).get(value, value)
-            remaining = self.data.copy()
-            for key in (name, "page"):
-                remaining.pop(key, None)
-            active.append((field.label, value, remaining.urlencode()))
-        return active

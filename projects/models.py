@@ -127,6 +127,12 @@ class Organisation(models.Model):
     verified = models.BooleanField(
         _("verified"), default=False, help_text=_("Checked by the ICMD team.")
     )
+    iati_ref = models.CharField(
+        _("IATI organisation identifier"),
+        max_length=100,
+        blank=True,
+        help_text=_("e.g. “XM-DAC-41114”; used to match organisations when importing IATI files."),
+    )
     created = models.DateTimeField(_("created"), auto_now_add=True)
     updated = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -137,6 +143,13 @@ class Organisation(models.Model):
         verbose_name = _("organisation")
         verbose_name_plural = _("organisations")
         ordering = [natural_order("name")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["iati_ref"],
+                condition=~Q(iati_ref=""),
+                name="organisation_iati_ref_unique",
+            ),
+        ]
 
     def __str__(self):
         return self.name
@@ -238,6 +251,15 @@ class Project(models.Model):
     organisations = models.ManyToManyField(
         Organisation, through="Partnership", related_name="projects"
     )
+    iati_identifier = models.CharField(
+        _("IATI activity identifier"),
+        max_length=150,
+        blank=True,
+        help_text=_(
+            "Leave empty to use “XM-DAC-41114-ICMD-” followed by the slug. Activities imported "
+            "from an IATI file keep the identifier they had there."
+        ),
+    )
     published = models.BooleanField(_("published"), default=True)
     created = models.DateTimeField(_("created"), auto_now_add=True)
     updated = models.DateTimeField(_("updated"), auto_now=True)
@@ -266,6 +288,12 @@ class Project(models.Model):
                 | Q(start_date__isnull=True)
                 | Q(end_date__gte=models.F("start_date")),
                 name="project_ends_after_start",
+            ),
+            models.UniqueConstraint(
+                fields=["iati_identifier"],
+                condition=~Q(iati_identifier=""),
+                name="project_iati_identifier_unique",
+                violation_error_message=_("Another project has this IATI identifier."),
             ),
         ]
 

@@ -1,10 +1,45 @@
-"""An organisation's page, and what its representatives do with it."""
+"""An organisation's page, and what its representatives do with it.
 
-from django.db.models import Count, Q
-from django.http import Http404
-from django.shortcuts import get_object_or_404, render
+Who may do what (checked here, on the server, whatever the form posts):
 
+- anyone sees a listed organisation's page, with the members whose profile they may see;
+- a member with a verified email says "I belong to this organisation" (my_organisations);
+- its approved representatives, and staff, edit its profile and decide who belongs to it.
+  The name of a verified organisation is what the ICMD team checked: only staff change it
+  (here or in the admin); representatives edit kind, country, city, website, description.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, Value, When
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from network import services
+from network.forms import BelongForm, MemberDecisionForm, OrganisationProfileForm
+from network.models import Member, MembershipRole, MembershipStatus
 from projects.models import Organisation, natural_order
+
+REPRESENTATIVES_FIRST = Case(
+    When(role=MembershipRole.REPRESENTATIVE, then=Value(0)),
+    default=Value(1),
+    output_field=IntegerField(),
+)
+
+
+def _forbidden(request, message: str):
+    return render(request, "network/organisation_forbidden.html", {"message": message}, status=403)
+
+
+def _manager_or_403(request, organisation):
+    """None when ``request.user`` may manage ``organisation``, else the 403 response."""
+    if services.can_manage(request.user, organisation):
+        return None
+    return _forbidden(
+        request, _("Only the representatives of %(name)s can do this.") % {"name": organisation}
+    )
 
 
 def organisation_detail(request, slug):
@@ -21,20 +56,176 @@ def organisation_detail(request, slug):
         .annotate(shared=Count("partnerships", filter=Q(partnerships__project__in=project_ids)))
         .order_by(natural_order("name"))
     )
+    members = (
+        organisation.memberships.approved()
+        .filter(member__in=Member.objects.visible_to(request.user))
+        .select_related("member")
+        .order_by(REPRESENTATIVES_FIRST, natural_order("member__name"))
+    )
+    context = {
+        "organisation": organisation,
+        "partnerships": partnerships,
+        "partners": partners,
+        "members": members,
+        "can_manage": services.can_manage(request.user, organisation),
+    }
+    if context["can_manage"]:
+        context["pending_count"] = (
+            organisation.memberships.pending().filter(role=MembershipRole.MEMBER).count()
+        )
+    if request.user.is_authenticated:
+        own = organisation.memberships.filter(member=request.user).first()
+        context["own_membership"] = own
+        context["can_join"] = request.user.has_verified_email and (
+            own is None or own.status == MembershipStatus.REJECTED
+        )
+    return render(request, "network/organisation_detail.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def my_organisations(request):
+    """The member's organisations, and "I belong to …" (a request only for themselves)."""
+    form = BelongForm(request.POST if request.method == "POST" else None)
+    status = 200
+    if request.method == "POST":
+        if not request.user.has_verified_email:
+            messages.error(request, _("Confirm your email address before joining an organisation."))
+            status = 403
+        elif form.is_valid():
+            organisation = form.cleaned_data["organisation"]
+            try:
+                services.request_membership(request.user, organisation)
+            except services.MembershipError as error:
+                form.add_error("organisation", str(error))
+            else:
+                messages.success(
+                    request,
+                    _("Your request is sent: a representative of %(name)s will answer it.")
+                    % {"name": organisation},
+                )
+                next_url = request.POST.get("next", "")
+                if not url_has_allowed_host_and_scheme(
+                    next_url, {request.get_host()}, require_https=request.is_secure()
+                ):
+                    next_url = "network:my_organisations"
+                return redirect(next_url)
+            status = 400
+        else:
+            status = 400
+    listed = Organisation.objects.listed().filter(pk=OuterRef("organisation"))
+    memberships = (
+        request.user.memberships.select_related("organisation")
+        .annotate(organisation_listed=Exists(listed))
+        .order_by(natural_order("organisation__name"))
+    )
     return render(
         request,
-        "network/organisation_detail.html",
-        {"organisation": organisation, "partnerships": partnerships, "partners": partners},
+        "network/my_organisations.html",
+        {"memberships": memberships, "form": form, "MembershipStatus": MembershipStatus},
+        status=status,
     )
 
 
-def my_organisations(request):
-    raise Http404  # being written
-
-
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
 def edit_organisation(request, slug):
-    raise Http404  # being written
+    organisation = get_object_or_404(Organisation, slug=slug)
+    if refused := _manager_or_403(request, organisation):
+        return refused
+    can_rename = request.user.is_staff or not organisation.verified
+    form = OrganisationProfileForm(
+        request.POST if request.method == "POST" else None,
+        instance=organisation,
+        can_rename=can_rename,
+    )
+    if request.method == "POST":
+        if form.is_valid():
+            form.save()  # simple-history keeps the version, with request.user as its author
+            messages.success(request, _("The organisation's profile is saved."))
+            if Organisation.objects.listed().filter(pk=organisation.pk).exists():
+                return redirect(organisation)
+            return redirect("network:edit_organisation", slug=organisation.slug)
+        status = 400
+    else:
+        status = 200
+    return render(
+        request,
+        "network/edit_organisation.html",
+        {"organisation": organisation, "form": form, "can_rename": can_rename},
+        status=status,
+    )
 
 
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
 def manage_members(request, slug):
-    raise Http404  # being written
+    """Pending requests and approved members; approve, refuse or remove one (by POST)."""
+    organisation = get_object_or_404(Organisation, slug=slug)
+    if refused := _manager_or_403(request, organisation):
+        return refused
+    status = 200
+    if request.method == "POST":
+        form = MemberDecisionForm(request.POST)
+        if form.is_valid():
+            # Only this organisation's people, whatever id is posted; representatives are
+            # verified (and removed) by the ICMD team.
+            membership = get_object_or_404(
+                organisation.memberships.filter(role=MembershipRole.MEMBER).select_related(
+                    "member", "organisation"
+                ),
+                pk=form.cleaned_data["membership"],
+            )
+            if _decide(request, form, membership):
+                return redirect("network:manage_members", slug=organisation.slug)
+        else:
+            messages.error(request, _("This request could not be read; please try again."))
+        status = 400
+    memberships = organisation.memberships.select_related("member").order_by(
+        REPRESENTATIVES_FIRST, natural_order("member__name"), "pk"
+    )
+    return render(
+        request,
+        "network/manage_members.html",
+        {
+            "organisation": organisation,
+            "pending": [
+                m
+                for m in memberships
+                if m.status == MembershipStatus.PENDING and m.role == MembershipRole.MEMBER
+            ],
+            "approved": [m for m in memberships if m.status == MembershipStatus.APPROVED],
+            "member_role": MembershipRole.MEMBER,
+        },
+        status=status,
+    )
+
+
+def _decide(request, form, membership) -> bool:
+    """Apply one decision through the services; False (with a message) when refused."""
+    decision, reason = form.cleaned_data["decision"], form.cleaned_data["reason"]
+    name = membership.member.display_name
+    allowed = {
+        MemberDecisionForm.APPROVE: {MembershipStatus.PENDING},
+        MemberDecisionForm.REMOVE: {MembershipStatus.PENDING, MembershipStatus.APPROVED},
+    }[decision]
+    if membership.status not in allowed:
+        messages.error(request, _("This request was already decided."))
+        return False
+    was_pending = membership.status == MembershipStatus.PENDING
+    try:
+        if decision == MemberDecisionForm.APPROVE:
+            services.approve_member(membership, request.user, request=request)
+            done = _("%(name)s now belongs to the organisation; they are told by email.")
+        else:
+            services.remove_member(membership, request.user, reason, request=request)
+            done = (
+                _("The request of %(name)s is refused; they are told by email.")
+                if was_pending
+                else _("%(name)s is removed from the organisation; they are told by email.")
+            )
+    except services.MembershipError as error:
+        messages.error(request, str(error))
+        return False
+    messages.success(request, done % {"name": name})
+    return True

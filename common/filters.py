@@ -1,0 +1,43 @@
+"""What the filtered lists of the site share: the filters in use, each removable, and the
+notices for filters that were ignored."""
+
+from django import forms
+from django.utils.translation import gettext as _
+
+
+class ActiveFiltersMixin:
+    """For a django-filter ``FilterSet``: the filters in use, as the list pages show them.
+
+    ``active_filters_ignored`` names fields that are not filters a reader would remove
+    (a sort order, say)."""
+
+    active_filters_ignored: tuple[str, ...] = ("sort",)
+
+    def active_filters(self):
+        """(label, value shown, query string without it) of each valid filter in use."""
+        if not self.is_bound:
+            return []
+        active = []
+        for name, value in self.form.cleaned_data.items():
+            if name in self.active_filters_ignored or value is False:
+                continue
+            if value in (None, "", [], ()):
+                continue
+            field = self.form.fields[name]
+            if value is True:
+                value = _("yes")
+            elif isinstance(value, str) and isinstance(field, forms.ChoiceField):
+                value = dict(field.choices).get(value, value)
+            remaining = self.data.copy()
+            for key in (name, "page"):
+                remaining.pop(key, None)
+            active.append((field.label, value, remaining.urlencode()))
+        return active
+
+    def ignored_filter_notices(self) -> list[str]:
+        """One sentence per filter whose value was not valid, and so was left out."""
+        return [
+            _("%(filter)s: %(error)s This filter was ignored.")
+            % {"filter": self.form.fields[name].label, "error": " ".join(errors)}
+            for name, errors in self.errors.items()
+        ]

@@ -1,0 +1,294 @@
+"""The open-data REST API: the published catalogue, read-only, under /api/v1/.
+
+The project list takes the filters of the HTML list (the same ``ProjectFilter``), is
+paginated and gives totals for the whole filtered list. Anonymous clients are throttled
+(``DJANGO_API_ANON_RATE``). Only GET, HEAD and OPTIONS are served; any other method gets 405,
+whoever asks.
+"""
+
+from collections import defaultdict
+
+from django.db.models import Count, Prefetch, Q, Sum
+from django.http import Http404, JsonResponse
+from django.urls import include, path, re_path
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework import viewsets
+from rest_framework.exceptions import MethodNotAllowed, NotFound
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+from rest_framework.routers import APIRootView, DefaultRouter
+from rest_framework.settings import api_settings
+from rest_framework.throttling import AnonRateThrottle
+
+from projects.filters import ProjectFilter, catalogue_countries
+from projects.models import Organisation, Partnership, Phase, Project, Theme, natural_order
+from projects.serializers import (
+    CountrySerializer,
+    ErrorSerializer,
+    OrganisationSerializer,
+    PhaseSerializer,
+    ProjectSerializer,
+    ThemeSerializer,
+    TotalsSerializer,
+)
+
+READ_METHODS = ("GET", "HEAD", "OPTIONS")
+# Any id reaches the view, which answers 404 in JSON; but not a NUL character, which the
+# database refuses: that path answers 404 in JSON from ``unknown_endpoint``.
+ANY_ID = r"[^/\x00]+"
+
+
+class AnonymousRateThrottle(AnonRateThrottle):
+    """DRF's throttle of anonymous clients (per IP address, in the default cache), reading
+    its rate from the settings at each request rather than once at import, so that a
+    changed ``REST_FRAMEWORK`` setting (as in tests) takes effect."""
+
+    def get_rate(self):
+        return api_settings.DEFAULT_THROTTLE_RATES[self.scope]
+
+
+class ReadOnlyMixin:
+    """Throttled for anonymous clients; 405 for any write method, answered before
+    authentication runs, so that a logged-in staff member without a CSRF token gets 405 too,
+    not 403."""
+
+    throttle_classes = [AnonymousRateThrottle]
+
+    def initial(self, request, *args, **kwargs):
+        if request.method not in READ_METHODS:
+            raise MethodNotAllowed(request.method)
+        super().initial(request, *args, **kwargs)
+
+
+class Pagination(PageNumberPagination):
+    page_size = 20
+    page_size_query_param = "page_size"
+    max_page_size = 100
+
+
+class ProjectPagination(Pagination):
+    """Pages of projects, with totals of the whole filtered list beside them."""
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.totals = queryset.totals()
+        return super().paginate_queryset(queryset, request, view)
+
+    def get_paginated_response(self, data):
+        totals = dict(
+            self.totals,
+            funding=[
+                {"currency": currency, "amount": amount}
+                for currency, amount in self.totals["funding"]
+            ],
+        )
+        return Response(
+            {
+                "count": self.page.paginator.count,
+                "next": self.get_next_link(),
+                "previous": self.get_previous_link(),
+                "totals": TotalsSerializer(totals).data,
+                "results": data,
+            }
+        )
+
+    def get_paginated_response_schema(self, schema):
+        paginated = super().get_paginated_response_schema(schema)
+        amount = {
+            "type": "object",
+            "properties": {
+                "currency": {"type": "string"},
+                "amount": {"type": "string", "format": "decimal"},
+            },
+            "required": ["currency", "amount"],
+        }
+        paginated["properties"]["totals"] = {
+            "type": "object",
+            "description": str(gettext_lazy("Figures of the whole filtered list.")),
+            "properties": {
+                "projects": {"type": "integer"},
+                "countries": {"type": "integer"},
+                "funding": {"type": "array", "items": amount},
+            },
+            "required": ["projects", "countries", "funding"],
+        }
+        paginated["required"] = [*paginated.get("required", []), "totals"]
+        return paginated
+
+
+NOT_FOUND = OpenApiResponse(ErrorSerializer, description=gettext_lazy("No such object."))
+THROTTLED = OpenApiResponse(
+    ErrorSerializer, description=gettext_lazy("Too many requests: wait and try again.")
+)
+PAGE_NOT_FOUND = OpenApiResponse(
+    ErrorSerializer, description=gettext_lazy("No such page of the list.")
+)
+INVALID_FILTERS = OpenApiResponse(
+    OpenApiTypes.OBJECT,
+    description=gettext_lazy("Invalid filter values: a list of errors for each filter."),
+)
+
+
+def documented(serializer, *, filters: bool = False):
+    """Schema of the list and detail actions of a viewset, with their error answers."""
+    list_errors = {404: PAGE_NOT_FOUND, 429: THROTTLED}
+    if filters:
+        list_errors[400] = INVALID_FILTERS
+    return extend_schema_view(
+        list=extend_schema(responses={200: serializer(many=True), **list_errors}),
+        retrieve=extend_schema(responses={200: serializer, 404: NOT_FOUND, 429: THROTTLED}),
+    )
+
+
+class ReadOnlyViewSet(ReadOnlyMixin, viewsets.ReadOnlyModelViewSet):
+    pagination_class = Pagination
+    lookup_field = "slug"
+    lookup_value_regex = ANY_ID
+    not_found = gettext_lazy("Not found.")
+
+    def get_object(self):
+        try:
+            return super().get_object()
+        except Http404:
+            raise NotFound(self.not_found) from None
+
+
+@documented(ProjectSerializer, filters=True)
+class ProjectViewSet(ReadOnlyViewSet):
+    """Published projects. The list takes the filters of the project list page."""
+
+    queryset = Project.objects.published().for_listing()
+    serializer_class = ProjectSerializer
+    not_found = gettext_lazy("No published project has this slug.")
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = ProjectFilter
+    pagination_class = ProjectPagination
+
+    def filter_queryset(self, queryset):
+        if self.action != "list":  # a project's page does not depend on list filters
+            return queryset
+        return super().filter_queryset(queryset)
+
+
+@documented(OrganisationSerializer)
+class OrganisationViewSet(ReadOnlyViewSet):
+    """Organisations shown on the site, with their published projects."""
+
+    queryset = (
+        Organisation.objects.listed()
+        .with_project_counts()
+        .prefetch_related(
+            Prefetch(
+                "partnerships",
+                queryset=Partnership.objects.filter(project__published=True)
+                .select_related("project")
+                .order_by(natural_order("project__title")),
+                to_attr="published_partnerships",
+            )
+        )
+        .order_by(natural_order("name"))
+    )
+    serializer_class = OrganisationSerializer
+    not_found = gettext_lazy("No organisation shown on the site has this slug.")
+
+
+@documented(ThemeSerializer)
+class ThemeViewSet(ReadOnlyViewSet):
+    """Themes of the catalogue, each with its number of published projects."""
+
+    queryset = Theme.objects.annotate(
+        project_count=Count("projects", filter=Q(projects__published=True))
+    ).order_by(natural_order("name"))
+    serializer_class = ThemeSerializer
+    not_found = gettext_lazy("No theme has this slug.")
+
+
+@documented(PhaseSerializer)
+class PhaseViewSet(ReadOnlyViewSet):
+    """Funding phases of the initiative."""
+
+    queryset = Phase.objects.annotate(
+        project_count=Count("projects", filter=Q(projects__published=True))
+    ).order_by("start_date")
+    serializer_class = PhaseSerializer
+    not_found = gettext_lazy("No phase has this slug.")
+
+
+def country_rows() -> list[dict]:
+    """Countries with published projects, by name in the active language, with their number
+    of projects and their funding per currency."""
+    published = Project.objects.published().order_by()
+    counts = dict(published.values_list("country").annotate(projects=Count("id")))
+    funding = defaultdict(list)
+    per_currency = (
+        published.values_list("country", "funding_currency")
+        .annotate(amount=Sum("funding_amount"))
+        .order_by("funding_currency")
+    )
+    for code, currency, amount in per_currency:
+        funding[code].append({"currency": currency, "amount": amount})
+    return [
+        {"code": code, "name": name, "project_count": counts[code], "funding": funding[code]}
+        for code, name in catalogue_countries()
+        if code in counts
+    ]
+
+
+@documented(CountrySerializer)
+class CountryViewSet(ReadOnlyMixin, viewsets.GenericViewSet):
+    """Countries with published projects."""
+
+    serializer_class = CountrySerializer
+    pagination_class = Pagination
+    lookup_field = "code"
+    lookup_value_regex = ANY_ID
+
+    def list(self, request):
+        page = self.paginate_queryset(country_rows())
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def retrieve(self, request, code):
+        code = code.strip().upper()  # "sn" as in /countries/sn/
+        for row in country_rows():
+            if row["code"] == code:
+                return Response(self.get_serializer(row).data)
+        raise NotFound(_("No published project in this country."))
+
+
+class ReadOnlyAPIRootView(ReadOnlyMixin, APIRootView):
+    pass
+
+
+class SchemaView(ReadOnlyMixin, SpectacularAPIView):
+    authentication_classes = []  # the same for everyone
+
+
+class DocsView(ReadOnlyMixin, SpectacularSwaggerView):
+    # The same for everyone; and its HTML error page must not look the user up, which would
+    # check the CSRF token of a logged-in user's POST and answer 403 instead of 405.
+    authentication_classes = []
+
+
+def unknown_endpoint(request):
+    return JsonResponse({"detail": _("No such API endpoint.")}, status=404)
+
+
+router = DefaultRouter()
+router.APIRootView = ReadOnlyAPIRootView
+router.register("projects", ProjectViewSet, basename="project")
+router.register("organisations", OrganisationViewSet, basename="organisation")
+router.register("countries", CountryViewSet, basename="country")
+router.register("themes", ThemeViewSet, basename="theme")
+router.register("phases", PhaseViewSet, basename="phase")
+
+app_name = "api"
+urlpatterns = [
+    path("v1/", include(router.urls)),
+    path("schema/", SchemaView.as_view(), name="schema"),
+    path("docs/", DocsView.as_view(url_name="api:schema"), name="docs"),
+    re_path(r"", unknown_endpoint),  # anything else under /api/
+]

@@ -1,0 +1,85 @@
+"""Downloads of the filtered project list: the same rows, in the same order, as the list page
+shows (all its pages), here as CSV; ``projects.iati`` writes the IATI XML."""
+
+import csv
+
+from django.http import HttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from projects.filters import ProjectFilter
+from projects.models import PartnershipRole, Project
+
+# A spreadsheet reads a cell that starts with one of these as a formula.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+LIST_SEPARATOR = "; "
+
+
+def filtered_projects(request):
+    """The published projects the list page shows for this query string, in its order, ready
+    to be listed. Invalid filters are ignored, as the list page ignores them."""
+    filterset = ProjectFilter(request.GET, queryset=Project.objects.published())
+    return filterset.qs.for_listing()
+
+
+def neutralised(value) -> str:
+    """The cell's text, with a leading quote if a spreadsheet would take it for a formula."""
+    text = "" if value is None else str(value)
+    return f"'{text}" if text.startswith(FORMULA_TRIGGERS) else text
+
+
+def csv_header() -> list[str]:
+    return [
+        _("Title"),
+        _("Country"),
+        _("Locality"),
+        _("Lead organisation"),
+        _("Partners (role)"),
+        _("Themes"),
+        _("Phase"),
+        _("Status"),
+        _("Duration (months)"),
+        _("Funding amount"),
+        _("Currency"),
+        _("Start date"),
+        _("End date"),
+        _("Page URL"),
+    ]
+
+
+def csv_row(project: Project, page_url: str) -> list:
+    partnerships = list(project.partnerships.all())
+    lead = next((p.organisation.name for p in partnerships if p.role == PartnershipRole.LEAD), "")
+    return [
+        project.title,
+        project.country.name,
+        project.locality,
+        lead,
+        LIST_SEPARATOR.join(
+            f"{p.organisation.name} ({p.get_role_display()})" for p in partnerships
+        ),
+        LIST_SEPARATOR.join(theme.label for theme in project.themes.all()),
+        project.phase.label,
+        project.get_status_display(),
+        project.duration_months,
+        format(project.funding_amount, "f"),
+        project.funding_currency,
+        project.start_date.isoformat() if project.start_date else "",
+        project.end_date.isoformat() if project.end_date else "",
+        page_url,
+    ]
+
+
+def projects_csv(request):
+    """The filtered project list as CSV: UTF-8 with a byte-order mark (so that Excel reads
+    accents right), a header row, one row per project."""
+    filename = f"icmd-projects-{timezone.localdate():%Y-%m-%d}.csv"
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.write("\ufeff")
+    writer = csv.writer(response)
+    writer.writerow(neutralised(cell) for cell in csv_header())
+    for project in filtered_projects(request):
+        row = csv_row(project, request.build_absolute_uri(project.get_absolute_url()))
+        writer.writerow(neutralised(cell) for cell in row)
+    return response
