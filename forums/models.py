@@ -1,0 +1,425 @@
+"""Forums, e-discussions, blogs and news: what members write, and its moderation.
+
+Counters (posts per topic, last post) are kept by forums/services.py only.
+"""
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+
+from common.text import render_markdown
+from projects.models import Project, Theme, TranslatedNameMixin
+
+MODERATORS_GROUP = "Moderators"
+
+
+def is_moderator(member) -> bool:
+    """Moderators are staff or members of the "Moderators" group."""
+    if not getattr(member, "is_authenticated", False) or not member.is_active:
+        return False
+    if member.is_staff:
+        return True
+    return member.groups.filter(name=MODERATORS_GROUP).exists()
+
+
+def random_slug_suffix() -> str:
+    return secrets.token_hex(3)
+
+
+class Forum(TranslatedNameMixin, models.Model):
+    """A category of discussion, set up by staff."""
+
+    name = models.CharField(_("name (French)"), max_length=150)
+    name_en = models.CharField(_("name (English)"), max_length=150, blank=True)
+    name_es = models.CharField(_("name (Spanish)"), max_length=150, blank=True)
+    slug = models.SlugField(_("slug"), unique=True)
+    description = models.TextField(_("description"), blank=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("forum")
+        verbose_name_plural = _("forums")
+        ordering = ["order", "name"]
+
+    def __str__(self):
+        return self.label
+
+    def get_absolute_url(self):
+        return reverse("forums:forum", kwargs={"slug": self.slug})
+
+
+class TopicKind(models.TextChoices):
+    DISCUSSION = "discussion", _("Discussion")
+    EDISCUSSION = "ediscussion", _("E-discussion")
+
+
+class TopicQuerySet(models.QuerySet):
+    def visible_to(self, member):
+        """Topics a person may read: all but hidden ones, which moderators still see."""
+        if is_moderator(member):
+            return self
+        return self.filter(is_hidden=False)
+
+    def linked_to_project(self, project):
+        return self.filter(Q(project=project) | Q(project__isnull=True, country=project.country))
+
+
+class Topic(models.Model):
+    forum = models.ForeignKey(
+        Forum, on_delete=models.PROTECT, related_name="topics", verbose_name=_("forum")
+    )
+    title = models.CharField(_("title"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=220, unique=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="topics",
+        verbose_name=_("author"),
+    )
+    kind = models.CharField(
+        _("kind"), max_length=16, choices=TopicKind.choices, default=TopicKind.DISCUSSION
+    )
+    created = models.DateTimeField(_("created"), default=timezone.now)
+    # What the topic is about: it then shows on that project's page.
+    project = models.ForeignKey(
+        Project,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="topics",
+        verbose_name=_("project"),
+    )
+    country = CountryField(_("country"), blank=True)
+    theme = models.ForeignKey(
+        Theme,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="topics",
+        verbose_name=_("theme"),
+    )
+    # Moderation
+    is_locked = models.BooleanField(_("locked"), default=False)
+    is_pinned = models.BooleanField(_("pinned"), default=False)
+    is_hidden = models.BooleanField(_("hidden"), default=False)
+    # Counters, kept by forums.services
+    post_count = models.PositiveIntegerField(_("posts"), default=0)
+    last_post = models.ForeignKey(
+        "Post", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    last_activity = models.DateTimeField(_("last activity"), default=timezone.now, db_index=True)
+    # E-discussions: open between two dates, with guiding questions and a moderator, and a
+    # summary written once closed.
+    starts_at = models.DateTimeField(_("opens"), null=True, blank=True)
+    ends_at = models.DateTimeField(_("closes"), null=True, blank=True)
+    guiding_questions = models.TextField(_("guiding questions"), blank=True)
+    moderator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="moderated_ediscussions",
+        verbose_name=_("moderator"),
+    )
+    summary = models.TextField(_("summary"), blank=True)
+    summary_html = models.TextField(editable=False, blank=True)
+
+    objects = TopicQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("topic")
+        verbose_name_plural = _("topics")
+        ordering = ["-is_pinned", "-last_activity"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="discussion")
+                | (
+                    Q(starts_at__isnull=False)
+                    & Q(ends_at__isnull=False)
+                    & Q(ends_at__gt=models.F("starts_at"))
+                ),
+                name="ediscussion_has_dates",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        self.summary_html = render_markdown(self.summary)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("forums:topic", kwargs={"slug": self.slug})
+
+    @property
+    def is_ediscussion(self) -> bool:
+        return self.kind == TopicKind.EDISCUSSION
+
+    def is_open(self, now=None) -> bool:
+        """Whether replies are accepted now: not locked, and for an e-discussion, between
+        its opening and closing dates."""
+        if self.is_locked:
+            return False
+        if not self.is_ediscussion:
+            return True
+        now = now or timezone.now()
+        return self.starts_at <= now < self.ends_at
+
+
+class PostQuerySet(models.QuerySet):
+    def visible_to(self, member):
+        if is_moderator(member):
+            return self
+        return self.filter(is_hidden=False)
+
+
+class Post(models.Model):
+    topic = models.ForeignKey(
+        Topic, on_delete=models.CASCADE, related_name="posts", verbose_name=_("topic")
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="posts",
+        verbose_name=_("author"),
+    )
+    body = models.TextField(_("message"), max_length=20000)
+    body_html = models.TextField(editable=False)
+    created = models.DateTimeField(_("written"), default=timezone.now, db_index=True)
+    edited_at = models.DateTimeField(_("edited"), null=True, blank=True)
+    # Moderation: nothing is deleted; a hidden post keeps who hid it and why.
+    is_hidden = models.BooleanField(_("hidden"), default=False)
+    hidden_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("hidden by"),
+    )
+    hidden_at = models.DateTimeField(_("hidden on"), null=True, blank=True)
+    hidden_reason = models.TextField(_("reason for hiding"), blank=True)
+
+    objects = PostQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("post")
+        verbose_name_plural = _("posts")
+        ordering = ["created", "id"]
+        indexes = [models.Index(fields=["topic", "created"])]
+
+    def __str__(self):
+        return f"{self.topic} #{self.pk}"
+
+    def save(self, *args, **kwargs):
+        self.body_html = render_markdown(self.body)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("forums:post", kwargs={"pk": self.pk})
+
+
+class PostRevision(models.Model):
+    """A post's text before an edit: the history moderators can read."""
+
+    post = models.ForeignKey(
+        Post, on_delete=models.CASCADE, related_name="revisions", verbose_name=_("post")
+    )
+    body = models.TextField(_("previous text"))
+    edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    edited_at = models.DateTimeField(_("edited"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("post revision")
+        verbose_name_plural = _("post revisions")
+        ordering = ["-edited_at"]
+
+    def __str__(self):
+        return f"{self.post} ({self.edited_at:%Y-%m-%d %H:%M})"
+
+
+class Flag(models.Model):
+    """A member's report that a post breaks the rules, for moderators to work through."""
+
+    post = models.ForeignKey(
+        Post, on_delete=models.CASCADE, related_name="flags", verbose_name=_("post")
+    )
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="flags",
+        verbose_name=_("reported by"),
+    )
+    reason = models.TextField(_("reason"), max_length=2000)
+    created = models.DateTimeField(_("reported"), default=timezone.now)
+    resolved_at = models.DateTimeField(_("dealt with"), null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("dealt with by"),
+    )
+    resolution = models.TextField(_("what was done"), blank=True)
+
+    class Meta:
+        verbose_name = _("flag")
+        verbose_name_plural = _("flags")
+        ordering = ["created"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["post", "reporter"],
+                condition=Q(resolved_at__isnull=True),
+                name="flag_one_open_per_reporter",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.post}: {self.reason[:50]}"
+
+
+class BlogPostKind(models.TextChoices):
+    BLOG = "blog", _("Blog post")
+    NEWS = "news", _("News")
+
+
+class BlogPostStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    PUBLISHED = "published", _("Published")
+
+
+class BlogPostQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(
+            status=BlogPostStatus.PUBLISHED, published_at__lte=timezone.now(), is_hidden=False
+        )
+
+    def blogs(self):
+        return self.filter(kind=BlogPostKind.BLOG)
+
+    def news(self):
+        return self.filter(kind=BlogPostKind.NEWS)
+
+
+class BlogPost(models.Model):
+    """A member's blog post ("M&D goes local") or a news item published by staff."""
+
+    kind = models.CharField(
+        _("kind"), max_length=8, choices=BlogPostKind.choices, default=BlogPostKind.BLOG
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="blog_posts",
+        verbose_name=_("author"),
+    )
+    title = models.CharField(_("title"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=220, unique=True)
+    summary = models.CharField(_("summary"), max_length=300, blank=True)
+    body = models.TextField(_("text"), max_length=50000)
+    body_html = models.TextField(editable=False)
+    status = models.CharField(
+        _("status"), max_length=16, choices=BlogPostStatus.choices, default=BlogPostStatus.DRAFT
+    )
+    created = models.DateTimeField(_("created"), default=timezone.now)
+    updated = models.DateTimeField(_("updated"), auto_now=True)
+    published_at = models.DateTimeField(_("published"), null=True, blank=True, db_index=True)
+    project = models.ForeignKey(
+        Project,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="blog_posts",
+        verbose_name=_("project"),
+    )
+    is_hidden = models.BooleanField(_("hidden by a moderator"), default=False)
+
+    objects = BlogPostQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("blog post or news")
+        verbose_name_plural = _("blog posts and news")
+        ordering = ["-published_at", "-created"]
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        self.body_html = render_markdown(self.body)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        name = "forums:news_post" if self.kind == BlogPostKind.NEWS else "forums:blog_post"
+        return reverse(name, kwargs={"slug": self.slug})
+
+
+class Subscription(models.Model):
+    """A member follows a topic, a forum or someone's blog, and is emailed new posts."""
+
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="subscriptions",
+        verbose_name=_("member"),
+    )
+    topic = models.ForeignKey(
+        Topic, on_delete=models.CASCADE, null=True, blank=True, related_name="subscriptions"
+    )
+    forum = models.ForeignKey(
+        Forum, on_delete=models.CASCADE, null=True, blank=True, related_name="subscriptions"
+    )
+    blog_author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="blog_followers",
+    )
+    created = models.DateTimeField(_("since"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("subscription")
+        verbose_name_plural = _("subscriptions")
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(topic__isnull=False, forum__isnull=True, blog_author__isnull=True)
+                    | Q(topic__isnull=True, forum__isnull=False, blog_author__isnull=True)
+                    | Q(topic__isnull=True, forum__isnull=True, blog_author__isnull=False)
+                ),
+                name="subscription_follows_one_thing",
+            ),
+            models.UniqueConstraint(fields=["member", "topic"], name="subscription_unique_topic"),
+            models.UniqueConstraint(fields=["member", "forum"], name="subscription_unique_forum"),
+            models.UniqueConstraint(
+                fields=["member", "blog_author"], name="subscription_unique_blog"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.member} → {self.topic or self.forum or self.blog_author}"
+
+
+class ReadMark(models.Model):
+    """Where a member stopped reading a topic, for the "last read" link."""
+
+    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="read_marks")
+    last_read_post = models.ForeignKey(Post, on_delete=models.SET_NULL, null=True, related_name="+")
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["member", "topic"], name="readmark_unique")]
+
+    def __str__(self):
+        return f"{self.member} @ {self.topic}"

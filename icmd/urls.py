@@ -26,6 +26,8 @@ urlpatterns += i18n_patterns(
     path("accounts/", include("allauth.urls")),
     path("", include("projects.urls")),
     path("network/", include("network.urls")),
+    path("", include("forums.urls")),
+    path("search/", views.search, name="search"),
     # One page per organisation: its projects (catalogue) and its people (network).
     path("organisations/<slug:slug>/", organisation_detail, name="organisation"),
     prefix_default_language=True,

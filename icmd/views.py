@@ -38,3 +38,7 @@ def about(request, slug=None):
             "default_language": settings.LANGUAGE_CODE,
         },
     )
+
+
+def search(request):
+    raise Http404  # being written

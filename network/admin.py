@@ -22,12 +22,37 @@ class MemberAdmin(UserAdmin):
     form = MemberChangeForm
     add_form = MemberCreationForm
     ordering = ["email"]
-    list_display = ["email", "name", "is_staff", "is_active", "date_joined"]
-    list_filter = ["is_staff", "is_superuser", "is_active", "groups"]
-    search_fields = ["email", "name"]
+    list_display = [
+        "email",
+        "name",
+        "country",
+        "visibility",
+        "is_staff",
+        "is_active",
+        "date_joined",
+    ]
+    list_filter = ["is_staff", "is_superuser", "is_active", "visibility", "groups"]
+    search_fields = ["email", "name", "affiliation"]
+    readonly_fields = ["slug", "deleted_at"]
+    filter_horizontal = ["expertise", "groups", "user_permissions"]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
-        (_("Personal information"), {"fields": ["name"]}),
+        (
+            _("Profile"),
+            {
+                "fields": [
+                    "name",
+                    "slug",
+                    "country",
+                    "city",
+                    "affiliation",
+                    "expertise",
+                    "bio",
+                    "visibility",
+                    "deleted_at",
+                ]
+            },
+        ),
         (
             _("Permissions"),
             {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]},
