@@ -13,7 +13,10 @@ PYTHON ?= $(shell for p in python3.13 python3.12 python3; do \
 
 .PHONY: run test install db prepare lint format stop bench
 
+# The background worker (notification emails) runs beside the server and stops with it.
 run: prepare
+	$(PY) manage.py db_worker --no-reload & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 test: db messages

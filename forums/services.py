@@ -160,3 +160,63 @@ def member_anonymised(member) -> None:
     the topics it wrote in are recomputed so they stay right."""
     for topic in Topic.objects.filter(Q(posts__author=member)).distinct():
         refresh_topic(topic)
+
+
+# --- Flags: members report posts, moderators deal with the reports ---------------------------
+
+
+@transaction.atomic
+def flag_post(member, post: Post, reason: str):
+    """A member reports a post to the moderators; one open flag per member and post."""
+    from django.db import IntegrityError
+
+    from forums.models import Flag
+
+    if not can_post(member):
+        raise ForumError(_("Confirm your email address before you flag a post."))
+    if post.author_id == member.pk:
+        raise ForumError(_("You cannot flag your own post."))
+    if (post.is_hidden or post.topic.is_hidden) and not is_moderator(member):
+        raise ForumError(_("This post is not available."))
+    reason = reason.strip()
+    if not reason:
+        raise ForumError(_("Say what is wrong with this post."))
+    already = _("You have already flagged this post: moderators will look at it.")
+    if Flag.objects.filter(post=post, reporter=member, resolved_at__isnull=True).exists():
+        raise ForumError(already)
+    try:
+        with transaction.atomic():
+            return Flag.objects.create(post=post, reporter=member, reason=reason)
+    except IntegrityError:  # the same flag sent twice at once
+        raise ForumError(already) from None
+
+
+@transaction.atomic
+def resolve_flag(moderator, flag, hide: bool, resolution: str) -> None:
+    """A moderator deals with a flag: hides the post (``resolution`` is then the reason,
+    and every open flag on that post is resolved with it) or dismisses the flag."""
+    from forums.models import Flag
+
+    _require_moderator(moderator)
+    flag = Flag.objects.select_for_update().select_related("post__topic").get(pk=flag.pk)
+    if flag.resolved_at is not None:
+        raise ForumError(_("This flag has already been dealt with."))
+    resolution = resolution.strip()
+    resolved = Flag.objects.filter(pk=flag.pk)
+    if hide:
+        if not resolution:
+            raise ForumError(_("Say why the post is hidden."))
+        if not flag.post.is_hidden:
+            hide_post(moderator, flag.post, resolution)
+        resolved = Flag.objects.filter(post=flag.post, resolved_at__isnull=True)
+    resolved.update(resolved_at=timezone.now(), resolved_by=moderator, resolution=resolution)
+
+
+def may_write_summary(member, topic: Topic) -> bool:
+    """Who writes an e-discussion's summary: its named moderator, or staff."""
+    return bool(
+        getattr(member, "is_authenticated", False)
+        and member.is_active
+        and topic.is_ediscussion
+        and (member.is_staff or topic.moderator_id == member.pk)
+    )

@@ -1,4 +1,6 @@
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -45,3 +47,70 @@ class Page(models.Model):
 
     def get_absolute_url(self):
         return reverse("about", kwargs={"slug": self.slug})
+
+
+class SearchDocumentKind(models.TextChoices):
+    PROJECT = "project", _("Project")
+    ORGANISATION = "organisation", _("Organisation")
+    TOPIC = "topic", _("Topic")
+    POST = "post", _("Reply")
+    BLOG = "blog", _("Blog post")
+    NEWS = "news", _("News")
+
+
+# The text search configurations made by migration 0003: French, English and Spanish
+# stemming, accents ignored ("developpement" finds "développement").
+SEARCH_CONFIGS = ("fr_unaccent", "en_unaccent", "es_unaccent")
+
+
+def _search_vector():
+    vector = None
+    for config in SEARCH_CONFIGS:
+        part = SearchVector("title", config=config, weight="A") + SearchVector(
+            "text", config=config, weight="B"
+        )
+        vector = part if vector is None else vector + part
+    return vector
+
+
+class SearchDocument(models.Model):
+    """One public thing the site search finds: a published project, a listed
+    organisation, a visible topic or reply, a published blog post or news item.
+
+    Kept up to date by icmd/search_index.py (signals) and `manage.py
+    rebuild_search_index`; only what anyone may read is indexed. ``vector`` is computed
+    by PostgreSQL from ``title`` (weight A) and ``text`` (weight B) in the three
+    configurations, and GIN-indexed.
+    """
+
+    content_type = models.ForeignKey(
+        "contenttypes.ContentType", on_delete=models.CASCADE, related_name="+"
+    )
+    object_id = models.PositiveBigIntegerField()
+    kind = models.CharField(_("kind"), max_length=16, choices=SearchDocumentKind.choices)
+    title = models.CharField(_("title"), max_length=500)
+    text = models.TextField(_("text"), blank=True)
+    url = models.CharField(
+        _("address"), max_length=500, help_text=_("In the default language; translated on display.")
+    )
+    date = models.DateTimeField(_("date"), null=True, blank=True)
+    vector = models.GeneratedField(
+        expression=_search_vector(),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
+
+    class Meta:
+        verbose_name = _("search document")
+        verbose_name_plural = _("search documents")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["content_type", "object_id"], name="searchdocument_unique_object"
+            )
+        ]
+        # fastupdate off: a new document goes straight into the index instead of a pending
+        # list that every search would scan until autovacuum merges it.
+        indexes = [GinIndex(fields=["vector"], name="searchdocument_vector", fastupdate=False)]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.title}"

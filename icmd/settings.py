@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "simple_history",
+    "django_tasks_db",
     "common",
     "projects",
     "network",
@@ -179,6 +180,8 @@ ACCOUNT_RATE_LIMITS = {
     "admin_login_failed": "10/m/ip,5/5m/key",
     "contact_member": "5/h/user,20/d/user",
     "delete_account": "5/15m/user",
+    "forum_post": "10/m/user,100/d/user",
+    "forum_flag": "5/m/user,30/d/user",
 }
 
 # Languages: French first (the default), then English and Spanish; URLs carry the language.
@@ -244,6 +247,20 @@ def mailer_from_url(url: str) -> dict:
 MAILERS = {"default": mailer_from_url(os.environ.get("EMAIL_URL", ""))}
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "ICMD <no-reply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# Background tasks (django.tasks): stored in the database and run by
+# `manage.py db_worker` (started by `make run`; a second process in production).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# The site's address, for links in emails sent by background tasks (no request there):
+# DJANGO_SITE_URL, else the development server, else the first allowed host over HTTPS.
+SITE_URL = (
+    os.environ.get("DJANGO_SITE_URL")
+    or (
+        f"http://127.0.0.1:{os.environ.get('PORT', '8000')}"
+        if DEBUG or not ALLOWED_HOSTS
+        else f"https://{ALLOWED_HOSTS[0].lstrip('.')}"
+    )
+).rstrip("/")
 
 # Security. Production (DJANGO_DEBUG=0) is served over HTTPS only.
 SESSION_COOKIE_HTTPONLY = True

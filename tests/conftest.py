@@ -42,3 +42,47 @@ def member_client(client, member):
 def staff_client(client, staff):
     client.force_login(staff)
     return client
+
+
+@pytest.fixture
+def run_tasks(db):
+    """``run_tasks()`` does what the background worker would, and returns how many tasks
+    ran: first the on-commit callbacks of the test's transaction (which never commits:
+    they are what enqueues tasks), then ``manage.py db_worker --batch`` on every task
+    waiting in the database. Emails sent by tasks then are in ``mail.outbox``.
+    ``run_tasks.commit()`` only runs the on-commit callbacks (tasks are then enqueued, not
+    run). Do not combine with ``django_capture_on_commit_callbacks(execute=True)``, which
+    leaves the callbacks it ran in place: they would run twice."""
+    import signal
+    from unittest import mock
+
+    from django.db import connection
+    from django_tasks_db.models import DBTaskResult
+
+    def commit() -> None:
+        """Run the on-commit callbacks waiting in the test's transaction, once each."""
+        while connection.run_on_commit:
+            _savepoints, callback, _robust = connection.run_on_commit.pop(0)
+            callback()
+
+    def run() -> int:
+        commit()
+        waiting = DBTaskResult.objects.ready().count()
+        handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+        # The worker closes connections it finds inside a transaction (between tasks, as
+        # Django does between requests): that would be the test's own transaction.
+        # Its signal handlers are put back to pytest's afterwards.
+        try:
+            with mock.patch("django_tasks_db.management.commands.db_worker.close_old_connections"):
+                call_command(
+                    "db_worker", batch=True, reload=False, startup_delay=False, verbosity=0
+                )
+        finally:
+            for sig, handler in handlers.items():
+                signal.signal(sig, handler)
+        failed = list(DBTaskResult.objects.failed().values_list("task_path", "traceback"))
+        assert not failed, f"background tasks failed: {failed}"
+        return waiting
+
+    run.commit = commit
+    return run

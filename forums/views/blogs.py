@@ -1,72 +1,309 @@
-"""(being written)"""
+"""Blogs ("M&D goes local") and news, their feeds, following, and leaving from an email."""
 
+from http import HTTPStatus
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.contrib.syndication.views import Feed
+from django.db import IntegrityError, transaction
 from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse, reverse_lazy
+from django.utils.feedgenerator import Atom1Feed
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
+
+from common.pagination import paginate
+from forums import blog_services
+from forums.blog_forms import BlogPostForm, FollowForm
+from forums.models import BlogPost, BlogPostKind, BlogPostStatus, Forum, Subscription, Topic
+from forums.notifications import read_unsubscribe_token
+from forums.services import ForumError, can_post
+from network.models import Member
+
+BLOG_POSTS_PER_PAGE = 10
+FEED_LENGTH = 20
+
+VERIFY_FIRST = gettext_lazy(
+    "Confirm your email address first: open the link we sent you, or ask for a new one on "
+    "your email addresses page."
+)
 
 
-def follow(request, *args, **kwargs):
-    raise Http404
+def _refused(request, reason, status=HTTPStatus.FORBIDDEN):
+    return render(request, "forums/blog/refused.html", {"reason": reason}, status=status)
 
 
-def my_subscriptions(request, *args, **kwargs):
-    raise Http404
+# --- Reading blogs and news ----------------------------------------------------------------
+
+KINDS = {
+    BlogPostKind.BLOG: {
+        "kind": "blog",
+        "heading": gettext_lazy("M&D goes local: blogs"),
+        "index_url": "forums:blog",
+        "rss_url": "forums:blog_rss",
+        "atom_url": "forums:blog_atom",
+    },
+    BlogPostKind.NEWS: {
+        "kind": "news",
+        "heading": gettext_lazy("News"),
+        "index_url": "forums:news",
+        "rss_url": "forums:news_rss",
+        "atom_url": "forums:news_atom",
+    },
+}
 
 
-def unsubscribe(request, *args, **kwargs):
-    raise Http404
+def _listing(kind):
+    return (
+        BlogPost.objects.published()
+        .filter(kind=kind)
+        .select_related("author", "project")
+        .order_by("-published_at", "-pk")
+    )
 
 
-def blog_index(request, *args, **kwargs):
-    raise Http404
+def _render_index(request, kind, posts, extra=None):
+    page, notice = paginate(request, posts, BLOG_POSTS_PER_PAGE)
+    context = {**KINDS[kind], "page": page, "notice": notice, **(extra or {})}
+    return render(request, "forums/blog/index.html", context)
 
 
-def write_blog_post(request, *args, **kwargs):
-    raise Http404
+def blog_index(request):
+    extra = {}
+    if request.user.is_authenticated:
+        extra["my_drafts"] = BlogPost.objects.filter(
+            author=request.user, kind=BlogPostKind.BLOG, status=BlogPostStatus.DRAFT
+        ).order_by("-created")
+        extra["can_write"] = can_post(request.user)
+    return _render_index(request, BlogPostKind.BLOG, _listing(BlogPostKind.BLOG), extra)
 
 
-def blog_author(request, *args, **kwargs):
-    raise Http404
+def news_index(request):
+    return _render_index(request, BlogPostKind.NEWS, _listing(BlogPostKind.NEWS))
 
 
-def blog_post(request, *args, **kwargs):
-    raise Http404
+def blog_author(request, slug):
+    """One member's published blog posts. Authorship is public once something is
+    published; a member with nothing published has no page (404), except for themselves."""
+    author = get_object_or_404(Member, slug=slug)
+    posts = _listing(BlogPostKind.BLOG).filter(author=author)
+    is_self = request.user.is_authenticated and request.user.pk == author.pk
+    if not is_self and not posts.exists():
+        raise Http404
+    return _render_index(request, BlogPostKind.BLOG, posts, {"author": author})
 
 
-def edit_blog_post(request, *args, **kwargs):
-    raise Http404
+def _readable(request, kind, slug) -> BlogPost:
+    """A published post of ``kind``, or the author's own draft; 404 for anything else."""
+    blog_post = get_object_or_404(
+        BlogPost.objects.filter(kind=kind).select_related("author", "project"), slug=slug
+    )
+    is_author = request.user.is_authenticated and request.user.pk == blog_post.author_id
+    if not is_author and not BlogPost.objects.published().filter(pk=blog_post.pk).exists():
+        raise Http404
+    return blog_post
 
 
-def news_index(request, *args, **kwargs):
-    raise Http404
+def _render_post(request, blog_post):
+    context = {
+        **KINDS[blog_post.kind],
+        "blog_post": blog_post,
+        "is_author": request.user.is_authenticated and request.user.pk == blog_post.author_id,
+    }
+    return render(request, "forums/blog/post.html", context)
 
 
-def news_post(request, *args, **kwargs):
-    raise Http404
+def blog_post(request, slug):
+    return _render_post(request, _readable(request, BlogPostKind.BLOG, slug))
+
+
+def news_post(request, slug):
+    return _render_post(request, _readable(request, BlogPostKind.NEWS, slug))
+
+
+# --- Writing -------------------------------------------------------------------------------
+
+
+def _render_form(request, form, blog_post=None, status=HTTPStatus.OK):
+    context = {"form": form, "blog_post": blog_post, **KINDS[BlogPostKind.BLOG]}
+    return render(request, "forums/blog/form.html", context, status=status)
+
+
+def _saved_message(request, blog_post):
+    if blog_post.status == BlogPostStatus.PUBLISHED:
+        messages.success(request, _("Your post is published."))
+    else:
+        messages.success(
+            request, _("Your draft is saved. Only you can see it until you publish it.")
+        )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def write_blog_post(request):
+    if not can_post(request.user):
+        return _refused(request, VERIFY_FIRST)
+    if request.method == "GET":
+        return _render_form(request, BlogPostForm())
+    form = BlogPostForm(request.POST)
+    if not form.is_valid():
+        return _render_form(request, form, status=HTTPStatus.BAD_REQUEST)
+    try:
+        blog_post = blog_services.write_blog_post(
+            request.user, publish=request.POST.get("action") == "publish", **form.cleaned_data
+        )
+    except ForumError as error:
+        return _refused(request, str(error))
+    _saved_message(request, blog_post)
+    return redirect(blog_post)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def edit_blog_post(request, slug):
+    blog_post = _readable(request, BlogPostKind.BLOG, slug)  # 404 for others' drafts
+    if blog_post.author_id != request.user.pk:
+        return _refused(request, _("You can only edit your own posts."))
+    if not can_post(request.user):
+        return _refused(request, VERIFY_FIRST)
+    if request.method == "GET":
+        return _render_form(request, BlogPostForm(instance=blog_post), blog_post)
+    form = BlogPostForm(request.POST, instance=blog_post)
+    if not form.is_valid():
+        return _render_form(request, form, blog_post, status=HTTPStatus.BAD_REQUEST)
+    try:
+        blog_services.update_blog_post(
+            request.user, form.instance, publish=request.POST.get("action") == "publish"
+        )
+    except ForumError as error:
+        return _refused(request, str(error))
+    _saved_message(request, blog_post)
+    return redirect(blog_post)
+
+
+# --- Feeds ---------------------------------------------------------------------------------
 
 
 class BlogRssFeed(Feed):
-    title = link = description = ""
+    kind = BlogPostKind.BLOG
+    title = gettext_lazy("M&D goes local: blogs of the ICMD network")
+    link = reverse_lazy("forums:blog")
+    description = gettext_lazy("Members of M4D Net write about migration and local development.")
 
     def items(self):
-        return []
+        return _listing(self.kind)[:FEED_LENGTH]
+
+    def item_title(self, item):
+        return item.title
+
+    def item_description(self, item):
+        return item.body_html  # rendered from Markdown and sanitised on save
+
+    def item_pubdate(self, item):
+        return item.published_at
+
+    def item_updateddate(self, item):
+        return item.updated
+
+    def item_author_name(self, item):
+        return item.author.display_name
 
 
-class BlogAtomFeed(Feed):
-    title = link = description = ""
-
-    def items(self):
-        return []
+class BlogAtomFeed(BlogRssFeed):
+    feed_type = Atom1Feed
+    subtitle = BlogRssFeed.description
 
 
-class NewsRssFeed(Feed):
-    title = link = description = ""
+class NewsRssFeed(BlogRssFeed):
+    kind = BlogPostKind.NEWS
+    title = gettext_lazy("News of the Joint Migration and Development Initiative")
+    link = reverse_lazy("forums:news")
+    description = gettext_lazy("News from the ICMD team.")
 
-    def items(self):
-        return []
+
+class NewsAtomFeed(NewsRssFeed):
+    feed_type = Atom1Feed
+    subtitle = NewsRssFeed.description
 
 
-class NewsAtomFeed(Feed):
-    title = link = description = ""
+# --- Following -----------------------------------------------------------------------------
 
-    def items(self):
-        return []
+
+def _follow_target(request, kind, pk):
+    if kind == "topic":
+        return get_object_or_404(Topic.objects.visible_to(request.user), pk=pk)
+    if kind == "forum":
+        return get_object_or_404(Forum, pk=pk)
+    return get_object_or_404(Member.objects.filter(is_active=True, deleted_at__isnull=True), pk=pk)
+
+
+def _target_url(kind, target):
+    if kind == "blog_author":
+        return reverse("forums:blog_author", kwargs={"slug": target.slug})
+    return target.get_absolute_url()
+
+
+@login_required
+@require_POST
+def follow(request):
+    form = FollowForm(request.POST)
+    if not form.is_valid():
+        return _refused(request, _("This button is out of date: reload the page."), 400)
+    kind, action = form.cleaned_data["kind"], form.cleaned_data["action"]
+    target = _follow_target(request, kind, form.cleaned_data["target"])
+    next_url = form.cleaned_data["next"]
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = _target_url(kind, target)
+    subscriptions = Subscription.objects.filter(member=request.user, **{kind: target})
+    if action == "unfollow":
+        subscriptions.delete()
+        messages.success(request, _("You no longer follow %(name)s.") % {"name": target})
+        return redirect(next_url)
+    if not can_post(request.user):
+        return _refused(request, VERIFY_FIRST)
+    if kind == "blog_author" and target.pk == request.user.pk:
+        return _refused(request, _("You cannot follow your own blog."), 400)
+    try:
+        with transaction.atomic():
+            Subscription.objects.get_or_create(member=request.user, **{kind: target})
+    except IntegrityError:  # the same button pressed twice at once
+        pass
+    messages.success(
+        request,
+        _("You follow %(name)s: new posts will be emailed to you.") % {"name": target},
+    )
+    return redirect(next_url)
+
+
+@login_required
+def my_subscriptions(request):
+    subscriptions = (
+        Subscription.objects.filter(member=request.user)
+        .select_related("topic", "forum", "blog_author")
+        .order_by("-created", "-pk")
+    )
+    return render(request, "forums/subscriptions.html", {"subscriptions": subscriptions})
+
+
+@csrf_exempt  # the signed token is the proof; mail clients POST here (RFC 8058)
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request, token):
+    """GET: a page with one "Unsubscribe" button (email scanners follow links, so a GET
+    changes nothing). POST, from that button or a mail client's one-click unsubscribe
+    (List-Unsubscribe-Post): the subscription is deleted at once."""
+    ids = read_unsubscribe_token(token)
+    if ids is None:
+        return render(request, "forums/unsubscribe_invalid.html", status=HTTPStatus.BAD_REQUEST)
+    subscription_id, member_id = ids
+    subscriptions = Subscription.objects.filter(pk=subscription_id, member_id=member_id)
+    if request.method == "POST":
+        subscriptions.delete()
+        return render(request, "forums/unsubscribe.html", {"done": True})
+    subscription = subscriptions.select_related("topic", "forum", "blog_author").first()
+    return render(request, "forums/unsubscribe.html", {"subscription": subscription})

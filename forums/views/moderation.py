@@ -1,35 +1,294 @@
-"""(being written)"""
+"""Moderation and e-discussions: flagging posts, the moderators' queue of flags, hiding and
+unhiding posts, a post's edit history, the "Moderate" page of a topic, and the summary of a
+closed e-discussion.
 
+Every rule is checked here on the server (anonymous people are sent to log in, others
+without the right get 403) and the writes go through forums.services.
+"""
+
+from http import HTTPStatus
+
+from allauth.core import ratelimit
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from common.pagination import paginate
+from forums import services
+from forums.models import Flag, Post, Topic, is_moderator
+from forums.moderation_forms import (
+    EdiscussionForm,
+    FlagForm,
+    HidePostForm,
+    ResolveFlagForm,
+    SummaryForm,
+    TopicStateForm,
+)
+
+FLAGS_PER_PAGE = 30
 
 
-def flag_post(request, *args, **kwargs):
-    raise Http404
+def _require_moderator(request) -> None:
+    if not is_moderator(request.user):
+        raise PermissionDenied(_("Only moderators can do this."))
 
 
-def hide_post(request, *args, **kwargs):
-    raise Http404
+def _post_for_moderators(pk) -> Post:
+    return get_object_or_404(Post.objects.select_related("topic", "author"), pk=pk)
 
 
-def unhide_post(request, *args, **kwargs):
-    raise Http404
+# --- Members flag posts ----------------------------------------------------------------------
 
 
-def post_history(request, *args, **kwargs):
-    raise Http404
+@login_required
+@require_http_methods(["GET", "POST"])
+def flag_post(request, pk):
+    member = request.user
+    post = get_object_or_404(
+        Post.objects.visible_to(member)
+        .filter(topic__in=Topic.objects.visible_to(member))
+        .select_related("topic", "author"),
+        pk=pk,
+    )
+    if not services.can_post(member):
+        return _flag_page(
+            request,
+            post,
+            None,
+            _("Confirm your email address before you flag a post."),
+            HTTPStatus.FORBIDDEN,
+        )
+    if post.author_id == member.pk:
+        return _flag_page(
+            request, post, None, _("You cannot flag your own post."), HTTPStatus.FORBIDDEN
+        )
+    form = FlagForm(request.POST or None)
+    if request.method == "GET":
+        return _flag_page(request, post, form)
+    if not form.is_valid():
+        return _flag_page(request, post, form, status=HTTPStatus.BAD_REQUEST)
+    if not ratelimit.consume(request, action="forum_flag", user=member):
+        refusal = _(
+            "You have flagged many posts in a short while: this flag was not sent. "
+            "Please try again later."
+        )
+        return _flag_page(request, post, form, refusal, HTTPStatus.TOO_MANY_REQUESTS)
+    try:
+        services.flag_post(member, post, form.cleaned_data["reason"])
+    except services.ForumError as error:
+        return _flag_page(request, post, form, str(error), HTTPStatus.BAD_REQUEST)
+    messages.success(request, _("Thank you: the moderators will look at this post."))
+    return redirect(post.topic)
 
 
-def moderate_topic(request, *args, **kwargs):
-    raise Http404
+def _flag_page(request, post, form, refusal="", status=HTTPStatus.OK):
+    return render(
+        request,
+        "forums/moderation/flag_form.html",
+        {"post": post, "topic": post.topic, "form": form, "refusal": refusal},
+        status=status,
+    )
 
 
-def write_summary(request, *args, **kwargs):
-    raise Http404
+# --- Moderators hide and unhide posts, and read their history --------------------------------
 
 
-def flag_queue(request, *args, **kwargs):
-    raise Http404
+@login_required
+@require_http_methods(["GET", "POST"])
+def hide_post(request, pk):
+    _require_moderator(request)
+    post = _post_for_moderators(pk)
+    form = HidePostForm(request.POST or None)
+    status = HTTPStatus.OK
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.hide_post(request.user, post, form.cleaned_data["reason"])
+            except services.ForumError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(request, _("The post is hidden. Only moderators see it now."))
+                return redirect(post.topic)
+        status = HTTPStatus.BAD_REQUEST
+    return render(
+        request,
+        "forums/moderation/hide_form.html",
+        {"post": post, "topic": post.topic, "form": form},
+        status=status,
+    )
 
 
-def resolve_flag(request, *args, **kwargs):
-    raise Http404
+@login_required
+@require_POST
+def unhide_post(request, pk):
+    _require_moderator(request)
+    post = _post_for_moderators(pk)
+    services.unhide_post(request.user, post)
+    messages.success(request, _("The post is shown again."))
+    return redirect(post.topic)
+
+
+@login_required
+def post_history(request, pk):
+    _require_moderator(request)
+    post = get_object_or_404(Post.objects.select_related("topic", "author", "hidden_by"), pk=pk)
+    revisions = post.revisions.select_related("edited_by")
+    flags = post.flags.select_related("reporter", "resolved_by")
+    return render(
+        request,
+        "forums/moderation/history.html",
+        {"post": post, "topic": post.topic, "revisions": revisions, "flags": flags},
+    )
+
+
+# --- The queue of flags ---------------------------------------------------------------------
+
+
+def _open_flags():
+    return Flag.objects.filter(resolved_at__isnull=True).select_related(
+        "reporter", "post__author", "post__topic__forum"
+    )
+
+
+@login_required
+def flag_queue(request):
+    _require_moderator(request)
+    page, notice = paginate(request, _open_flags().order_by("created", "id"), FLAGS_PER_PAGE)
+    rows = [(flag, ResolveFlagForm(prefix=f"flag-{flag.pk}")) for flag in page]
+    return render(
+        request,
+        "forums/moderation/flag_queue.html",
+        {"page": page, "notice": notice, "rows": rows, "single": False},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def resolve_flag(request, pk):
+    _require_moderator(request)
+    flag = get_object_or_404(
+        Flag.objects.select_related("reporter", "post__author", "post__topic__forum"), pk=pk
+    )
+    if flag.resolved_at is not None:
+        messages.info(request, _("This flag has already been dealt with."))
+        return redirect("forums:flags")
+    form = ResolveFlagForm(request.POST or None, prefix=f"flag-{flag.pk}")
+    status = HTTPStatus.OK
+    if request.method == "POST":
+        if form.is_valid():
+            hide = form.cleaned_data["decision"] == ResolveFlagForm.HIDE
+            resolution = form.cleaned_data["resolution"].strip() or _("Dismissed.")
+            try:
+                services.resolve_flag(request.user, flag, hide=hide, resolution=resolution)
+            except services.ForumError as error:
+                messages.info(request, str(error))
+            else:
+                if hide:
+                    messages.success(request, _("The post is hidden and the flag dealt with."))
+                else:
+                    messages.success(request, _("The flag is dismissed."))
+            return redirect("forums:flags")
+        status = HTTPStatus.BAD_REQUEST
+    return render(
+        request,
+        "forums/moderation/flag_queue.html",
+        {"page": None, "notice": "", "rows": [(flag, form)], "single": True},
+        status=status,
+    )
+
+
+# --- A topic's "Moderate" page, e-discussions and their summary -------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def moderate_topic(request, slug):
+    _require_moderator(request)
+    topic = get_object_or_404(Topic.objects.select_related("forum", "moderator"), slug=slug)
+    state_form = TopicStateForm.for_topic(topic)
+    ediscussion_form = EdiscussionForm(instance=topic)
+    status = HTTPStatus.OK
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "state":
+            state_form = TopicStateForm.for_topic(topic, request.POST)
+            if state_form.is_valid():
+                _change_state(request, topic, state_form.cleaned_data)
+                return redirect(topic)
+        elif action == "ediscussion":
+            ediscussion_form = EdiscussionForm(request.POST, instance=topic)
+            if ediscussion_form.is_valid():
+                ediscussion_form.save()
+                messages.success(request, _("The e-discussion settings are saved."))
+                return redirect(topic)
+            # The form changed the instance while validating: show the saved topic.
+            topic.refresh_from_db()
+        else:
+            messages.error(request, _("Choose what to change."))
+        status = HTTPStatus.BAD_REQUEST
+    return render(
+        request,
+        "forums/moderation/moderate_topic.html",
+        {"topic": topic, "state_form": state_form, "ediscussion_form": ediscussion_form},
+        status=status,
+    )
+
+
+def _change_state(request, topic, cleaned) -> None:
+    services.set_topic_state(
+        request.user,
+        topic,
+        locked=cleaned["is_locked"],
+        pinned=cleaned["is_pinned"],
+        hidden=cleaned["is_hidden"],
+    )
+    if cleaned["forum"].pk != topic.forum_id:
+        services.move_topic(request.user, topic, cleaned["forum"])
+        messages.success(
+            request, _("The topic is moved to “%(forum)s”.") % {"forum": cleaned["forum"]}
+        )
+    messages.success(request, _("The topic is saved."))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def write_summary(request, slug):
+    topic = get_object_or_404(Topic.objects.visible_to(request.user), slug=slug)
+    if not topic.is_ediscussion:
+        raise Http404(_("Only e-discussions have a summary."))
+    if not services.may_write_summary(request.user, topic):
+        raise PermissionDenied(_("Only the e-discussion's moderator writes its summary."))
+    if timezone.now() < topic.ends_at:
+        return render(
+            request,
+            "forums/moderation/summary_form.html",
+            {
+                "topic": topic,
+                "form": None,
+                "refusal": _(
+                    "The summary is written once the e-discussion has closed, after %(date)s."
+                )
+                % {"date": date_format(timezone.localtime(topic.ends_at), "DATETIME_FORMAT")},
+            },
+            status=HTTPStatus.BAD_REQUEST,
+        )
+    form = SummaryForm(request.POST or None, instance=topic)
+    status = HTTPStatus.OK
+    if request.method == "POST":
+        if form.is_valid():
+            form.save()
+            messages.success(request, _("The summary is published at the top of the topic."))
+            return redirect(topic)
+        status = HTTPStatus.BAD_REQUEST
+    return render(
+        request,
+        "forums/moderation/summary_form.html",
+        {"topic": topic, "form": form, "refusal": ""},
+        status=status,
+    )

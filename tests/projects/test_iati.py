@@ -239,7 +239,8 @@ def test_unknown_dates_fall_back_to_the_phase_start_marked_as_estimated(client, 
     dates = list(kolda.iterchildren("activity-date"))
     assert [(d.get("type"), d.get("iso-date")) for d in dates] == [("1", "2012-12-01")]
     assert dates[0].get(f"{ICMD}estimated") == "phase-start"
-    assert [language for language, _text in narratives(dates[0])][0] == "en"
+    languages = [language for language, _text in narratives(dates[0])]
+    assert "en" in languages and len(set(languages)) == len(languages)
     budget = kolda.find("budget")
     # The budget spans the project's 18 months from the phase start.
     assert budget.find("period-start").get("iso-date") == "2012-12-01"

@@ -1,6 +1,8 @@
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from forums.seed import load_forums
 from icmd.seed import load_pages
 from projects.seed import load_catalogue
 
@@ -15,5 +17,7 @@ class Command(BaseCommand):
         fixtures = settings.BASE_DIR / "fixtures"
         report = load_catalogue(fixtures / "catalogue.json")
         pages = load_pages(fixtures / "pages")
+        forums = load_forums(fixtures / "forums.json")
         if options["verbosity"] > 0:
-            self.stdout.write(f"Seed loaded: created {report}, {pages} pages.")
+            self.stdout.write(f"Seed loaded: created {report}, {pages} pages, {forums} forums.")
+        call_command("rebuild_search_index", verbosity=options["verbosity"])

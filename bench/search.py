@@ -1,0 +1,184 @@
+"""Benchmark of the site search: server time of the search page over ~5,000 documents.
+
+Runs against a throw-away test database (never the development data):
+
+    .venv/bin/python bench/search.py [--documents 5000] [--repeat 30]
+
+Generates projects, organisations, topics with replies and blog posts in French, English
+and Spanish, rebuilds the index (timed), then prints for each search the median and
+95th-percentile server time, the number of SQL queries and the number of matches.
+"""
+
+import argparse
+import datetime
+import os
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "icmd.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
+
+SEARCHES = [
+    ("empty form (page baseline)", "/fr/search/"),
+    ("common French word, unaccented", "/fr/search/?q=developpement"),
+    ("Spanish, unaccented", "/fr/search/?q=migracion+ninos"),
+    ("English, stemmed", "/en/search/?q=developing+remittances"),
+    ("phrase", "/fr/search/?q=%22diaspora+marocaine%22"),
+    ("rare word", "/fr/search/?q=palmeraie+figuig"),
+    ("one kind, page 3", "/fr/search/?q=developpement&kind=topics&page=3"),
+    ("nothing found", "/fr/search/?q=xylophone"),
+]
+
+SENTENCES = [
+    "Le développement local porté par la diaspora marocaine et les collectivités.",
+    "Renforcer le rôle des migrants dans le développement économique de la région.",
+    "Les transferts de fonds des migrants financent des projets d'irrigation.",
+    "Local development driven by migrant associations and remittances.",
+    "Developing the capacity of local authorities to work with the diaspora.",
+    "La migración de los niños y el desarrollo local en los municipios rurales.",
+    "Las remesas de los migrantes apoyan la educación y la salud comunitaria.",
+    "Formation professionnelle des jeunes et création d'emplois dans les oasis.",
+    "Women entrepreneurs returning home start small businesses.",
+    "Coopération décentralisée entre communes du Sénégal et de France.",
+]
+
+
+def paragraph(rng: random.Random, sentences: int) -> str:
+    return " ".join(rng.choice(SENTENCES) for _ in range(sentences))
+
+
+def add_generated_content(total: int) -> None:
+    from forums.models import BlogPost, BlogPostStatus, Forum, Post, Topic
+    from network.models import Member
+    from projects.models import Organisation, Partnership, Phase, Project
+
+    rng = random.Random(42)
+    now = datetime.datetime.now(datetime.UTC)
+    phase = Phase.objects.get(slug="2012-local")
+    countries = ["SN", "MA", "TN", "NP", "PH", "EC", "SV", "CR", "ML", "GH", "MX", "GT"]
+    share = total // 10
+    author = Member.objects.create_user("bench@example.org", name="Bench")
+    organisations = Organisation.objects.bulk_create(
+        Organisation(
+            name=f"Association {i} pour le développement",
+            slug=f"bench-org-{i}",
+            kind="civil_society",
+            country=countries[i % len(countries)],
+            description=paragraph(rng, 2),
+            verified=True,
+        )
+        for i in range(share)
+    )
+    projects = Project.objects.bulk_create(
+        Project(
+            title=f"Projet {i}: {rng.choice(SENTENCES)[:120]}",
+            slug=f"bench-{i}",
+            country=countries[i % len(countries)],
+            objective=paragraph(rng, 2),
+            description=paragraph(rng, 6),
+            phase=phase,
+            duration_months=24,
+            funding_amount=100_000,
+        )
+        for i in range(3 * share)
+    )
+    Partnership.objects.bulk_create(
+        Partnership(project=project, organisation=organisations[i % len(organisations)])
+        for i, project in enumerate(projects)
+    )
+    forum = Forum.objects.first() or Forum.objects.create(name="Bench", slug="bench")
+    topics = Topic.objects.bulk_create(
+        Topic(forum=forum, title=rng.choice(SENTENCES)[:100], slug=f"bench-{i}", author=author)
+        for i in range(share)
+    )
+    Post.objects.bulk_create(
+        Post(
+            topic=topics[i % len(topics)],
+            author=author,
+            body=paragraph(rng, 4),
+            body_html=f"<p>{paragraph(rng, 4)}</p>",
+        )
+        for i in range(5 * share)
+    )
+    BlogPost.objects.bulk_create(
+        BlogPost(
+            author=author,
+            title=rng.choice(SENTENCES)[:100],
+            slug=f"bench-{i}",
+            body_html=f"<p>{paragraph(rng, 8)}</p>",
+            status=BlogPostStatus.PUBLISHED,
+            published_at=now - datetime.timedelta(days=i),
+        )
+        for i in range(share)
+    )
+
+
+def measure(client: Client, url: str, repeat: int) -> dict:
+    client.get(url)  # warm up
+    timings = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        response = client.get(url)
+        timings.append((time.perf_counter() - start) * 1000)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    return {
+        "median_ms": statistics.median(timings),
+        "p95_ms": sorted(timings)[int(len(timings) * 0.95) - 1],
+        "queries": len(queries),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--documents", type=int, default=5000, help="generated documents")
+    parser.add_argument("--repeat", type=int, default=30)
+    options = parser.parse_args()
+
+    from icmd.models import SearchDocument
+    from icmd.search import text_query
+
+    setup_test_environment()
+    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    try:
+        call_command("load_seed", verbosity=0)
+        add_generated_content(options.documents)
+        start = time.perf_counter()
+        call_command("rebuild_search_index", verbosity=0)
+        rebuild_s = time.perf_counter() - start
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE icmd_searchdocument")
+        documents = SearchDocument.objects.count()
+        print(f"\n## Search over {documents} documents (index rebuilt in {rebuild_s:.1f} s)\n")
+        print("| search | matches | median ms | p95 ms | SQL queries |")
+        print("|---|---:|---:|---:|---:|")
+        client = Client()
+        for label, url in SEARCHES:
+            words = url.partition("q=")[2].split("&")[0].replace("+", " ").replace("%22", '"')
+            matches = (
+                SearchDocument.objects.filter(vector=text_query(words)).count() if words else 0
+            )
+            r = measure(client, url, options.repeat)
+            print(
+                f"| {label} (`{url.removeprefix('/fr').removeprefix('/en')}`) | {matches} "
+                f"| {r['median_ms']:.1f} | {r['p95_ms']:.1f} | {r['queries']} |"
+            )
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,198 @@
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from forums.models import Flag, Forum, Post, Topic
+
+
+@admin.register(Forum)
+class ForumAdmin(admin.ModelAdmin):
+    list_display = ["name", "name_en", "name_es", "slug", "order"]
+    list_editable = ["order"]
+    search_fields = ["name", "name_en", "name_es", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    ordering = ["order", "name"]
+
+
+class ReadOnlyPostInline(admin.TabularInline):
+    model = Post
+    fields = ["author", "created", "edited_at", "is_hidden", "body"]
+    readonly_fields = fields
+    extra = 0
+    max_num = 0
+    can_delete = False
+    show_change_link = True
+    ordering = ["created", "id"]
+
+
+@admin.register(Topic)
+class TopicAdmin(admin.ModelAdmin):
+    """Read-mostly: topics are started, moved, locked and hidden on the site (through
+    forums.services, which keeps the counters); staff may correct a title or its links here."""
+
+    list_display = [
+        "title",
+        "forum",
+        "kind",
+        "author",
+        "post_count",
+        "last_activity",
+        "is_pinned",
+        "is_locked",
+        "is_hidden",
+    ]
+    list_filter = ["forum", "kind", "is_pinned", "is_locked", "is_hidden"]
+    list_select_related = ["forum", "author"]
+    search_fields = ["title", "slug", "author__name", "author__email"]
+    date_hierarchy = "created"
+    autocomplete_fields = ["project", "theme", "moderator"]
+    readonly_fields = [
+        "forum",
+        "slug",
+        "author",
+        "created",
+        "post_count",
+        "last_post",
+        "last_activity",
+        "is_locked",
+        "is_pinned",
+        "is_hidden",
+    ]
+    fieldsets = [
+        (None, {"fields": ["title", "slug", "forum", "author", "kind", "created"]}),
+        (_("What it is about"), {"fields": ["project", "country", "theme"]}),
+        (
+            _("E-discussion"),
+            {"fields": ["starts_at", "ends_at", "guiding_questions", "moderator", "summary"]},
+        ),
+        (
+            _("State and counters"),
+            {
+                "fields": [
+                    "is_pinned",
+                    "is_locked",
+                    "is_hidden",
+                    "post_count",
+                    "last_post",
+                    "last_activity",
+                ]
+            },
+        ),
+    ]
+    inlines = [ReadOnlyPostInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Post)
+class PostAdmin(admin.ModelAdmin):
+    """Read-only: posts are written, edited and hidden on the site; nothing is deleted."""
+
+    list_display = ["__str__", "author", "created", "edited_at", "is_hidden"]
+    list_filter = ["is_hidden", "topic__forum"]
+    list_select_related = ["topic", "author"]
+    search_fields = ["body", "topic__title", "author__name", "author__email"]
+    date_hierarchy = "created"
+    fields = [
+        "topic",
+        "author",
+        "created",
+        "edited_at",
+        "body",
+        "is_hidden",
+        "hidden_by",
+        "hidden_at",
+        "hidden_reason",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False  # staff with the view permission read it
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+# --- Flags (moderation) -----------------------------------------------------------------------
+
+
+class FlagStateFilter(admin.SimpleListFilter):
+    title = _("state")
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [("open", _("Open")), ("resolved", _("Dealt with"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "open":
+            return queryset.filter(resolved_at__isnull=True)
+        if self.value() == "resolved":
+            return queryset.filter(resolved_at__isnull=False)
+        return queryset
+
+
+@admin.register(Flag)
+class FlagAdmin(admin.ModelAdmin):
+    """Flags are worked through in the moderators' queue on the site (hiding a post goes
+    through forums.services there); the admin lists them all, open or dealt with."""
+
+    list_display = ["__str__", "reporter", "created", "resolved_at", "resolved_by"]
+    list_filter = [FlagStateFilter, "created"]
+    list_select_related = ["post__topic", "reporter", "resolved_by"]
+    search_fields = ["reason", "resolution", "post__body", "reporter__name", "reporter__email"]
+    date_hierarchy = "created"
+    autocomplete_fields = ["post"]
+    raw_id_fields = ["reporter", "resolved_by"]
+    readonly_fields = ["created"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+# --- Blogs and news (staff write news here: kind "News") -------------------------------------
+
+from forums import blog_services  # noqa: E402
+from forums.models import BlogPost  # noqa: E402
+
+
+@admin.register(BlogPost)
+class BlogPostAdmin(admin.ModelAdmin):
+    """Members write blog posts on the site; staff write news here (kind "News"), and may
+    hide a blog post. Publishing stamps the date and tells the author's followers."""
+
+    list_display = ["title", "kind", "author", "status", "published_at", "is_hidden"]
+    list_filter = ["kind", "status", "is_hidden"]
+    list_select_related = ["author"]
+    search_fields = ["title", "summary", "body", "author__name", "author__email"]
+    date_hierarchy = "created"
+    prepopulated_fields = {"slug": ["title"]}
+    autocomplete_fields = ["project"]
+    fields = [
+        "kind",
+        "title",
+        "slug",
+        "summary",
+        "body",
+        "project",
+        "status",
+        "published_at",
+        "is_hidden",
+        "author",
+    ]
+    readonly_fields = ["author"]
+
+    def get_changeform_initial_data(self, request):
+        return {"kind": "news", **super().get_changeform_initial_data(request)}
+
+    def save_model(self, request, obj, form, change):
+        if not obj.author_id:
+            obj.author = request.user
+        was_published = blog_services.before_admin_save(obj)
+        super().save_model(request, obj, form, change)
+        blog_services.after_admin_save(obj, was_published)

@@ -1,0 +1,51 @@
+"""What people type for blogs and following: a blog post, and a follow/unfollow button."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from forums.forms import MARKDOWN_HELP
+from forums.models import BlogPost
+from projects.models import Project
+
+
+class BlogPostForm(forms.ModelForm):
+    """Title, summary, Markdown text and an optional project; lengths come from the model."""
+
+    project = forms.ModelChoiceField(
+        label=_("About a project"),
+        queryset=Project.objects.published().order_by("title"),
+        required=False,
+        empty_label="—",
+    )
+
+    class Meta:
+        model = BlogPost
+        fields = ["title", "summary", "body", "project"]
+        widgets = {"body": forms.Textarea(attrs={"rows": 16})}
+        help_texts = {
+            "summary": _("One or two sentences, shown in the list of posts and in feeds."),
+            "body": MARKDOWN_HELP,
+        }
+
+    def clean_title(self):
+        title = self.cleaned_data["title"].strip()
+        if not title:
+            raise forms.ValidationError(_("Give your post a title."), code="required")
+        return title
+
+    def clean_body(self):
+        body = self.cleaned_data["body"]
+        if not body.strip():
+            raise forms.ValidationError(_("Write your post."), code="required")
+        return body
+
+
+class FollowForm(forms.Form):
+    """The hidden fields of a "Follow"/"Unfollow" button."""
+
+    KINDS = [("topic", "topic"), ("forum", "forum"), ("blog_author", "blog_author")]
+
+    kind = forms.ChoiceField(choices=KINDS)
+    target = forms.IntegerField(min_value=1)
+    action = forms.ChoiceField(choices=[("follow", "follow"), ("unfollow", "unfollow")])
+    next = forms.CharField(max_length=500, required=False)

@@ -1,0 +1,82 @@
+"""What people type in the forums: a new topic, a reply, an edit, a text to preview.
+
+Every text has a maximum length; the Markdown is rendered and sanitised by the models
+(``Post.save``) and by ``common.text.render_markdown`` for previews.
+"""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+from django_countries import countries
+from django_countries.fields import LazyTypedChoiceField
+
+from forums.models import Post, Topic
+from projects.models import Project, Theme
+
+POST_MAX_LENGTH = Post._meta.get_field("body").max_length
+TITLE_MAX_LENGTH = Topic._meta.get_field("title").max_length
+
+MARKDOWN_HELP = _(
+    "Markdown: *italics*, **bold**, [a link](https://example.org), “> ” to quote, "
+    "“- ” for a list. Use “Preview” to see your message before sending it."
+)
+
+
+class MessageField(forms.CharField):
+    """A message in Markdown, as long as a post may be."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", _("Message"))
+        kwargs.setdefault("max_length", POST_MAX_LENGTH)
+        kwargs.setdefault("help_text", MARKDOWN_HELP)
+        kwargs.setdefault("widget", forms.Textarea(attrs={"rows": 10}))
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        value = super().clean(value)
+        if self.required and not value.strip():
+            raise forms.ValidationError(_("Write a message."), code="required")
+        return value
+
+
+class TopicForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=TITLE_MAX_LENGTH)
+    body = MessageField()
+    project = forms.ModelChoiceField(
+        label=_("About a project"),
+        queryset=Project.objects.published().order_by("title"),
+        required=False,
+        empty_label="—",
+        help_text=_("The topic then shows on that project's page."),
+    )
+    country = LazyTypedChoiceField(
+        label=_("About a country"), choices=[("", "—"), *countries], required=False
+    )
+    theme = forms.ModelChoiceField(
+        label=_("About a theme"), queryset=Theme.objects.all(), required=False, empty_label="—"
+    )
+
+    def clean_title(self):
+        title = self.cleaned_data["title"].strip()
+        if not title:
+            raise forms.ValidationError(_("Give the topic a title."), code="required")
+        return title
+
+    def links(self) -> dict:
+        """The project, country and theme chosen, for ``services.start_topic``."""
+        return {
+            "project": self.cleaned_data.get("project"),
+            "country": self.cleaned_data.get("country") or "",
+            "theme": self.cleaned_data.get("theme"),
+        }
+
+
+class ReplyForm(forms.Form):
+    body = MessageField(label=_("Your reply"))
+
+
+class PostEditForm(forms.Form):
+    body = MessageField()
+
+
+class PreviewForm(forms.Form):
+    body = MessageField(required=False)

@@ -1,0 +1,61 @@
+"""A member's writings in their data export, and what stays of them once they leave."""
+
+import json
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.utils import translation
+
+from forums import services
+from forums.models import BlogPost, Forum, Post, Subscription
+from network.accounts import delete_account
+from tests.factories import MemberFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def verified(**fields):
+    member = MemberFactory(**fields)
+    EmailAddress.objects.create(user=member, email=member.email, verified=True, primary=True)
+    return member
+
+
+@pytest.fixture
+def thread():
+    forum = Forum.objects.create(name="Diaspora", slug="diaspora")
+    leaving = verified(name="Awa Leaving")
+    staying = verified(name="Binta Staying")
+    topic = services.start_topic(staying, forum, "Envois de fonds", "Premier message.")
+    services.reply(leaving, topic, "Ma réponse, qui doit rester dans le fil.")
+    services.reply(staying, topic, "Merci !")
+    Subscription.objects.create(member=leaving, topic=topic)
+    BlogPost.objects.create(author=leaving, title="Brouillon", slug="brouillon", body="…")
+    return forum, topic, leaving, staying
+
+
+def test_export_holds_the_members_posts(client, thread):
+    _forum, topic, leaving, _staying = thread
+    client.force_login(leaving)
+
+    response = client.get("/fr/network/me/export/")
+
+    data = json.loads(response.content)
+    posts = data["forums"]["posts"]
+    assert [p["text"] for p in posts] == ["Ma réponse, qui doit rester dans le fil."]
+    assert posts[0]["topic"] == topic.title
+    assert data["forums"]["subscriptions"] == [topic.title]
+
+
+def test_deleted_account_keeps_its_posts_signed_former_member(client, thread):
+    _forum, topic, leaving, _staying = thread
+
+    delete_account(leaving)
+
+    post = Post.objects.get(author=leaving)
+    assert post.body == "Ma réponse, qui doit rester dans le fil."
+    with translation.override("en"):
+        assert str(post.author) == "Former member"
+    topic.refresh_from_db()
+    assert topic.post_count == 3
+    assert not Subscription.objects.filter(member=leaving).exists()
+    assert not BlogPost.objects.filter(author=leaving).exists()  # a draft goes with them
