@@ -54,6 +54,7 @@ format: install
 
 bench: prepare
 	$(PY) bench/catalogue.py
+	$(PY) bench/search.py
 
 stop:
 	$(PY) -m icmd.localdb stop

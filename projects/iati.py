@@ -57,7 +57,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop, pgettext_lazy
+from django.utils.translation import gettext_noop, ngettext, pgettext_lazy
 from django_countries import countries
 from lxml import etree
 
@@ -456,13 +456,15 @@ class ImportReport:
 
     @property
     def summary(self) -> str:
+        # "label: count" reads right in every language, whatever the count.
         counts = ", ".join(
-            f"{self.count(outcome)} {label}" for outcome, label in Outcome.LABELS.items()
+            f"{label}: {self.count(outcome)}" for outcome, label in Outcome.LABELS.items()
         )
-        text = _("%(count)d activities: %(counts)s.") % {
-            "count": len(self.outcomes),
-            "counts": counts,
-        }
+        text = ngettext(
+            "%(count)d activity (%(counts)s).",
+            "%(count)d activities (%(counts)s).",
+            len(self.outcomes),
+        ) % {"count": len(self.outcomes), "counts": counts}
         if self.dry_run:
             text += " " + _("Nothing was saved (check only).")
         return text

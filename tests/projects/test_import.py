@@ -324,8 +324,8 @@ def test_activities_the_catalogue_cannot_hold_are_skipped_with_a_reason(catalogu
             "iati_identifier", flat=True
         )
     ) == ["X-fine"]
-    assert f"1 {Outcome.LABELS[Outcome.CREATED]}," in report.summary
-    assert f"6 {Outcome.LABELS[Outcome.SKIPPED]}." in report.summary
+    assert f"{Outcome.LABELS[Outcome.CREATED]}: 1," in report.summary
+    assert f"{Outcome.LABELS[Outcome.SKIPPED]}: 6)." in report.summary
 
 
 def test_other_descriptions_long_titles_and_orphan_organisations(catalogue):
