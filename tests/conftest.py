@@ -1,13 +1,24 @@
 import os
 
 import pytest
+from django.conf import settings as django_settings
 from django.core.management import call_command
+from django.utils import translation
 
 from tests.factories import MemberFactory, StaffFactory
 
 # Playwright's sync API runs an event loop in the test thread; Django would then refuse
 # ORM calls made by the tests themselves.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the site's default language, whatever a test before it left
+    active (URLs reversed in a test carry the active language)."""
+    translation.activate(django_settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)

@@ -760,9 +760,9 @@ def test_replies_to_an_ediscussion_only_while_it_is_open(client, starts_at, ends
 @pytest.mark.parametrize(
     ("starts_at", "ends_at", "status"),
     [
-        (FAR_AHEAD, FURTHER_AHEAD, "Not open yet: contributions from {starts} until {ends}."),
-        (LONG_AGO, FAR_AHEAD, "Open until {ends}."),
-        (LONG_AGO, A_BIT_LATER, "Closed on {ends}."),
+        (FAR_AHEAD, FURTHER_AHEAD, "Not open yet: contributions from %(starts)s until %(ends)s."),
+        (LONG_AGO, FAR_AHEAD, "Open until %(ends)s."),
+        (LONG_AGO, A_BIT_LATER, "Closed on %(ends)s."),
     ],
     ids=["not-yet-open", "open", "closed"],
 )
@@ -788,7 +788,7 @@ def test_the_ediscussion_block_shows_dates_status_questions_and_moderator(
         content = html.encode()
 
     block = parse(Page)
-    assert text(find(block, "p", "ediscussion-status")) == tr(status).format(**dates)
+    assert text(find(block, "p", "ediscussion-status")) == tr(status) % dates
     assert text(find(block, "dd", "ediscussion-moderator")) == "Awa Ndiaye"
     questions = find(block, "div", "guiding-questions")
     assert find(questions, "strong") and text(find(questions, "strong")) == "collectivités"
