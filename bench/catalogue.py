@@ -10,23 +10,9 @@ queries and the size of the HTML (raw and gzipped, what a slow connection downlo
 
 import argparse
 import gzip
-import os
-import statistics
-import sys
-import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "icmd.settings")
-
-import django  # noqa: E402
-
-django.setup()
-
-from django.core.management import call_command  # noqa: E402
-from django.db import connection  # noqa: E402
-from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
+from harness import Client, measure, throwaway_database  # noqa: I001 - bench/ on sys.path
 
 PAGES = [
     ("home", "/fr/"),
@@ -91,36 +77,13 @@ def add_generated_projects(count: int) -> None:
     )
 
 
-def measure(client: Client, url: str, repeat: int) -> dict:
-    client.get(url)  # warm up
-    timings = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        response = client.get(url)
-        timings.append((time.perf_counter() - start) * 1000)
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url)
-    assert response.status_code == 200, (url, response.status_code)
-    body = response.content
-    return {
-        "median_ms": statistics.median(timings),
-        "p95_ms": sorted(timings)[int(len(timings) * 0.95) - 1],
-        "queries": len(queries),
-        "html_kb": len(body) / 1024,
-        "gzip_kb": len(gzip.compress(body)) / 1024,
-    }
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--projects", type=int, default=2000, help="generated projects")
     parser.add_argument("--repeat", type=int, default=30)
     options = parser.parse_args()
 
-    setup_test_environment()
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    try:
-        call_command("load_seed", verbosity=0)
+    with throwaway_database():
         client = Client()
         for label, extra in (
             ("seed (16 projects)", 0),
@@ -132,18 +95,16 @@ def main() -> None:
             print("| page | median ms | p95 ms | SQL queries | HTML KiB | gzip KiB |")
             print("|---|---:|---:|---:|---:|---:|")
             for name, url in PAGES:
-                r = measure(client, url, options.repeat)
+                r, body = measure(client, url, options.repeat)
                 print(
                     f"| {name} | {r['median_ms']:.1f} | {r['p95_ms']:.1f} | {r['queries']} "
-                    f"| {r['html_kb']:.1f} | {r['gzip_kb']:.1f} |"
+                    f"| {len(body) / 1024:.1f} | {len(gzip.compress(body)) / 1024:.1f} |"
                 )
         css = (Path(__file__).resolve().parent.parent / "static/css/site.css").read_bytes()
         print(
             f"\nsite.css: {len(css) / 1024:.1f} KiB, {len(gzip.compress(css)) / 1024:.1f} KiB "
             "gzipped; no JavaScript, no web font, no image."
         )
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
 
 
 if __name__ == "__main__":

@@ -11,24 +11,10 @@ and Spanish, rebuilds the index (timed), then prints for each search the median 
 
 import argparse
 import datetime
-import os
 import random
-import statistics
-import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "icmd.settings")
-
-import django  # noqa: E402
-
-django.setup()
-
-from django.core.management import call_command  # noqa: E402
-from django.db import connection  # noqa: E402
-from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
+from harness import Client, call_command, connection, measure, throwaway_database  # noqa: I001 - bench/ on sys.path
 
 SEARCHES = [
     ("empty form (page baseline)", "/fr/search/"),
@@ -125,23 +111,6 @@ def add_generated_content(total: int) -> None:
     )
 
 
-def measure(client: Client, url: str, repeat: int) -> dict:
-    client.get(url)  # warm up
-    timings = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        response = client.get(url)
-        timings.append((time.perf_counter() - start) * 1000)
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url)
-    assert response.status_code == 200, (url, response.status_code)
-    return {
-        "median_ms": statistics.median(timings),
-        "p95_ms": sorted(timings)[int(len(timings) * 0.95) - 1],
-        "queries": len(queries),
-    }
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--documents", type=int, default=5000, help="generated documents")
@@ -151,10 +120,7 @@ def main() -> None:
     from icmd.models import SearchDocument
     from icmd.search import text_query
 
-    setup_test_environment()
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    try:
-        call_command("load_seed", verbosity=0)
+    with throwaway_database():
         add_generated_content(options.documents)
         start = time.perf_counter()
         call_command("rebuild_search_index", verbosity=0)
@@ -171,13 +137,11 @@ def main() -> None:
             matches = (
                 SearchDocument.objects.filter(vector=text_query(words)).count() if words else 0
             )
-            r = measure(client, url, options.repeat)
+            r, _body = measure(client, url, options.repeat)
             print(
                 f"| {label} (`{url.removeprefix('/fr').removeprefix('/en')}`) | {matches} "
                 f"| {r['median_ms']:.1f} | {r['p95_ms']:.1f} | {r['queries']} |"
             )
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
 
 
 if __name__ == "__main__":
