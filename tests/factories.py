@@ -4,6 +4,7 @@ import datetime
 from decimal import Decimal
 
 import factory
+from allauth.account.models import EmailAddress
 from django.utils.text import slugify
 
 from network.models import Member
@@ -26,6 +27,17 @@ class MemberFactory(factory.django.DjangoModelFactory):
     email = factory.Sequence(lambda n: f"member{n}@example.org")
     name = factory.Faker("name")
     password = factory.django.Password("correct horse battery staple")
+
+
+def verify(member: Member) -> Member:
+    """Give ``member`` a confirmed email address, as following the link of the email does."""
+    EmailAddress.objects.create(user=member, email=member.email, verified=True, primary=True)
+    return member
+
+
+def verified_member(**fields) -> Member:
+    """A member who confirmed their address: may post, flag, follow and write to others."""
+    return verify(MemberFactory(**fields))
 
 
 class StaffFactory(MemberFactory):

@@ -6,14 +6,13 @@ then a moderator hides the reply with a reason and the first member no longer se
 import re
 
 import pytest
-from allauth.account.models import EmailAddress
 from django.contrib.auth.models import Group
 from django.core import mail
 from django.core.cache import cache
 from playwright.sync_api import expect
 
 from forums.models import MODERATORS_GROUP, Forum, Post, Subscription, Topic
-from tests.factories import MemberFactory
+from tests.factories import verified_member
 from tests.html import tr
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -29,12 +28,6 @@ def empty_cache():
     cache.clear()
     yield
     cache.clear()
-
-
-def verified_member(**fields):
-    member = MemberFactory(**fields)
-    EmailAddress.objects.create(user=member, email=member.email, verified=True, primary=True)
-    return member
 
 
 def label(message: str) -> re.Pattern:

@@ -7,7 +7,6 @@ import xml.etree.ElementTree as ET
 from urllib.parse import urlsplit
 
 import pytest
-from allauth.account.models import EmailAddress
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -16,7 +15,7 @@ from django.utils import timezone
 
 from forums import services
 from forums.models import BlogPost, BlogPostKind, BlogPostStatus, Forum, Subscription
-from tests.factories import MemberFactory, ProjectFactory, StaffFactory
+from tests.factories import MemberFactory, ProjectFactory, StaffFactory, verified_member
 from tests.forms import form_values
 from tests.html import find, find_all, parse, text, tr
 
@@ -40,12 +39,6 @@ def empty_cache():
     cache.clear()
 
 
-def verified(**fields):
-    member = MemberFactory(**fields)
-    EmailAddress.objects.create(user=member, email=member.email, verified=True, primary=True)
-    return member
-
-
 def blog_post(author, title="Un billet", *, published=True, kind=BlogPostKind.BLOG, **fields):
     fields.setdefault("body", f"Le texte de « {title} ».")
     fields.setdefault("published_at", timezone.now() if published else None)
@@ -65,7 +58,7 @@ def goes_to_login(response) -> bool:
 
 @pytest.fixture
 def author():
-    return verified(name="Awa Autrice")
+    return verified_member(name="Awa Autrice")
 
 
 ACTORS = ["anonymous", "unverified", "verified", "author", "staff"]
@@ -79,7 +72,7 @@ def as_actor(client, author):
         person = {
             "anonymous": None,
             "unverified": lambda: MemberFactory(name="Non Vérifié"),
-            "verified": lambda: verified(name="Binta Lectrice"),
+            "verified": lambda: verified_member(name="Binta Lectrice"),
             "author": lambda: author,
             "staff": lambda: StaffFactory(name="Équipe ICMD"),
         }[actor]
@@ -179,7 +172,7 @@ def test_a_blog_post_is_not_at_a_news_address_and_the_reverse(client, author, st
 
 
 def test_blog_author_page_lists_that_members_published_posts(client, author):
-    other = verified(name="Autre Auteur")
+    other = verified_member(name="Autre Auteur")
     blog_post(author, "Le mien")
     blog_post(author, "Pas encore", published=False)
     blog_post(other, "Le sien")
@@ -218,10 +211,10 @@ def test_blog_list_query_count_does_not_grow(client, author, django_assert_num_q
 
     project = ProjectFactory(published=True)
     for number in range(5):
-        blog_post(verified(), f"Billet {number}", summary="Résumé", project=project)
+        blog_post(verified_member(), f"Billet {number}", summary="Résumé", project=project)
     few = count()
     for number in range(45):
-        blog_post(verified(), f"Autre billet {number}", summary="Résumé", project=project)
+        blog_post(verified_member(), f"Autre billet {number}", summary="Résumé", project=project)
     many = count()
 
     assert few == many
@@ -312,7 +305,7 @@ def test_only_the_author_edits_a_post(client, author, as_actor, actor):
 
 def test_others_drafts_cannot_even_be_found_for_editing(client, author):
     draft = blog_post(author, "Brouillon", published=False)
-    client.force_login(verified())
+    client.force_login(verified_member())
     assert client.get(f"/fr/blog/{draft.slug}/edit/").status_code == 404
 
 
@@ -476,7 +469,7 @@ def test_follow_and_unfollow(client, targets, as_actor, actor, kind):
 
 
 def test_follow_goes_back_to_the_target_rather_than_elsewhere(client, targets):
-    client.force_login(verified())
+    client.force_login(verified_member())
     topic = targets["topic"]
     data = {"kind": "topic", "target": topic.pk, "action": "follow"}
     response = client.post(FOLLOW, data | {"next": "https://evil.example/"})
@@ -500,7 +493,7 @@ def test_follow_refuses_what_cannot_be_followed(client, targets, author):
     hidden = targets["topic"]
     hidden.is_hidden = True
     hidden.save()
-    client.force_login(verified())
+    client.force_login(verified_member())
     data = {"kind": "topic", "target": hidden.pk, "action": "follow"}
     assert client.post(FOLLOW, data).status_code == 404
     assert not Subscription.objects.exists()
@@ -511,7 +504,7 @@ def test_follow_button_on_a_blog_author_page(client, targets, author):
     anonymous = parse(client.get(url))
     assert tr("Log in to follow") in text(anonymous)
 
-    reader = verified()
+    reader = verified_member()
     client.force_login(reader)
     page = client.get(url)
     button = find(parse(page), "button", value="follow")
@@ -528,10 +521,10 @@ def test_follow_button_on_a_blog_author_page(client, targets, author):
 
 def test_my_subscriptions_lists_and_unfollows(client, targets):
     assert goes_to_login(client.get(SUBSCRIPTIONS))
-    reader = verified()
+    reader = verified_member()
     for kind, target in targets.items():
         Subscription.objects.create(member=reader, **{kind: target})
-    Subscription.objects.create(member=verified(), forum=targets["forum"])  # someone else's
+    Subscription.objects.create(member=verified_member(), forum=targets["forum"])  # someone else's
     client.force_login(reader)
 
     page = parse(client.get(SUBSCRIPTIONS))
@@ -552,7 +545,7 @@ def test_my_subscriptions_lists_and_unfollows(client, targets):
 
 
 def test_subscriptions_page_query_count(client, targets, django_assert_max_num_queries):
-    reader = verified()
+    reader = verified_member()
     for kind, target in targets.items():
         Subscription.objects.create(member=reader, **{kind: target})
     client.force_login(reader)
@@ -566,7 +559,7 @@ def test_follow_button_on_topic_and_forum_pages(client, targets, kind):
     url = target.get_absolute_url()
     assert tr("Log in to follow") in text(parse(client.get(url)))
 
-    reader = verified()
+    reader = verified_member()
     client.force_login(reader)
     form = find(parse(client.get(url)), "form", "follow-button")
     assert text(find(form, "button", value="follow")) == tr("Follow")

@@ -3,28 +3,21 @@
 import json
 
 import pytest
-from allauth.account.models import EmailAddress
 from django.utils import translation
 
 from forums import services
 from forums.models import BlogPost, Forum, Post, Subscription
 from network.accounts import delete_account
-from tests.factories import MemberFactory
+from tests.factories import verified_member
 
 pytestmark = pytest.mark.django_db
-
-
-def verified(**fields):
-    member = MemberFactory(**fields)
-    EmailAddress.objects.create(user=member, email=member.email, verified=True, primary=True)
-    return member
 
 
 @pytest.fixture
 def thread():
     forum = Forum.objects.create(name="Diaspora", slug="diaspora")
-    leaving = verified(name="Awa Leaving")
-    staying = verified(name="Binta Staying")
+    leaving = verified_member(name="Awa Leaving")
+    staying = verified_member(name="Binta Staying")
     topic = services.start_topic(staying, forum, "Envois de fonds", "Premier message.")
     services.reply(leaving, topic, "Ma réponse, qui doit rester dans le fil.")
     services.reply(staying, topic, "Merci !")

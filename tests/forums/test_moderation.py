@@ -11,7 +11,6 @@ import datetime
 from urllib.parse import urlsplit
 
 import pytest
-from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.cache import cache
@@ -24,7 +23,7 @@ from django.utils import timezone
 from forums import services
 from forums.models import MODERATORS_GROUP, Flag, Forum, Post, PostRevision, Topic, TopicKind
 from network import accounts
-from tests.factories import MemberFactory, ProjectFactory, StaffFactory
+from tests.factories import MemberFactory, ProjectFactory, StaffFactory, verify
 from tests.forms import form_values
 from tests.html import find, find_all, parse, text, tr
 
@@ -49,11 +48,6 @@ def empty_cache(db):
     cache.clear()
     yield
     cache.clear()
-
-
-def verify(member):
-    EmailAddress.objects.create(user=member, email=member.email, verified=True, primary=True)
-    return member
 
 
 def make_member(verified=True, **fields):

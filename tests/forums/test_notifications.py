@@ -19,7 +19,7 @@ from django_tasks_db.models import DBTaskResult
 from forums import blog_services, services
 from forums.models import MODERATORS_GROUP, BlogPost, Forum, Subscription
 from forums.notifications import UNSUBSCRIBE_SALT, unsubscribe_token
-from tests.factories import MemberFactory, StaffFactory
+from tests.factories import MemberFactory, StaffFactory, verified_member
 from tests.forms import form_values
 from tests.html import find, parse, text, tr
 
@@ -36,16 +36,10 @@ def site_and_cache(settings):
     cache.clear()
 
 
-def verified(**fields):
-    member = MemberFactory(**fields)
-    EmailAddress.objects.create(user=member, email=member.email, verified=True, primary=True)
-    return member
-
-
 @pytest.fixture
 def thread():
     forum = Forum.objects.create(name="Diaspora", slug="diaspora")
-    starter = verified(name="Awa Initiatrice")
+    starter = verified_member(name="Awa Initiatrice")
     topic = services.start_topic(starter, forum, "Envois de fonds", "Premier message.")
     return forum, topic, starter
 
@@ -62,10 +56,10 @@ def test_a_reply_only_enqueues_a_task_then_the_worker_emails_followers(client, t
     forum, topic, starter = thread
     run_tasks()  # the first post's own task: nobody followed yet
     mail.outbox.clear()
-    topic_follower = verified(name="Suit le sujet")
-    forum_follower = verified(name="Suit le forum")
-    both = verified(name="Suit les deux")
-    replier = verified(name="Répond")
+    topic_follower = verified_member(name="Suit le sujet")
+    forum_follower = verified_member(name="Suit le forum")
+    both = verified_member(name="Suit les deux")
+    replier = verified_member(name="Répond")
     Subscription.objects.create(member=starter, topic=topic)
     Subscription.objects.create(member=topic_follower, topic=topic)
     Subscription.objects.create(member=forum_follower, forum=forum)
@@ -73,7 +67,7 @@ def test_a_reply_only_enqueues_a_task_then_the_worker_emails_followers(client, t
     Subscription.objects.create(member=both, forum=forum)
     Subscription.objects.create(member=replier, topic=topic)  # the author: not emailed
     Subscription.objects.create(member=MemberFactory(), topic=topic)  # unverified address
-    gone = verified(deleted_at=timezone.now())
+    gone = verified_member(deleted_at=timezone.now())
     Subscription.objects.create(member=gone, topic=topic)
     client.force_login(replier)
 
@@ -113,7 +107,7 @@ def test_a_reply_only_enqueues_a_task_then_the_worker_emails_followers(client, t
 
 def test_a_new_topic_tells_the_forums_followers(thread, run_tasks):
     forum, _topic, starter = thread
-    follower = verified()
+    follower = verified_member()
     Subscription.objects.create(member=follower, forum=forum)
     Subscription.objects.create(member=starter, forum=forum)
     run_tasks()
@@ -128,15 +122,15 @@ def test_a_new_topic_tells_the_forums_followers(thread, run_tasks):
 
 def test_a_hidden_topic_is_told_to_moderators_only(thread, run_tasks):
     _forum, topic, starter = thread
-    reader = verified()
-    moderator = verified()
+    reader = verified_member()
+    moderator = verified_member()
     moderator.groups.add(Group.objects.get(name=MODERATORS_GROUP))
     for member in (reader, moderator):
         Subscription.objects.create(member=member, topic=topic)
     run_tasks()
     mail.outbox.clear()
 
-    services.reply(verified(), topic, "Une réponse.")
+    services.reply(verified_member(), topic, "Une réponse.")
     services.set_topic_state(StaffFactory(), topic, hidden=True)  # before the worker runs
     run_tasks()
 
@@ -145,13 +139,13 @@ def test_a_hidden_topic_is_told_to_moderators_only(thread, run_tasks):
 
 def test_a_rolled_back_post_tells_nobody(thread, run_tasks):
     _forum, topic, _starter = thread
-    Subscription.objects.create(member=verified(), topic=topic)
+    Subscription.objects.create(member=verified_member(), topic=topic)
     run_tasks()
     mail.outbox.clear()
     topic.is_locked = True
     topic.save()
     with pytest.raises(services.ForumError):
-        services.reply(verified(), topic, "Refusée.")
+        services.reply(verified_member(), topic, "Refusée.")
     assert run_tasks() == 0
     assert mail.outbox == []
 
@@ -164,9 +158,9 @@ def emailed(thread, run_tasks):
     """A follower of the topic, and the unsubscribe link of the email they got."""
     _forum, topic, _starter = thread
     run_tasks()  # the first post's
-    follower = verified(name="Abonnée")
+    follower = verified_member(name="Abonnée")
     Subscription.objects.create(member=follower, topic=topic)
-    services.reply(verified(), topic, "Du nouveau.")
+    services.reply(verified_member(), topic, "Du nouveau.")
     mail.outbox.clear()
     run_tasks()
     (message,) = mail.outbox
@@ -238,7 +232,7 @@ def test_a_forged_unsubscribe_link_is_refused(emailed, token):
 
 def test_a_token_for_someone_else_removes_nothing(thread):
     _forum, topic, _starter = thread
-    follower = verified()
+    follower = verified_member()
     subscription = Subscription.objects.create(member=follower, topic=topic)
     other = Subscription(pk=subscription.pk, member_id=follower.pk + 1000)
     Client().post(f"/fr/unsubscribe/{unsubscribe_token(other)}/")
@@ -249,8 +243,8 @@ def test_a_token_for_someone_else_removes_nothing(thread):
 
 
 def test_publishing_a_blog_post_tells_the_authors_followers(client, run_tasks):
-    author = verified(name="Awa Blogueuse")
-    follower = verified()
+    author = verified_member(name="Awa Blogueuse")
+    follower = verified_member()
     Subscription.objects.create(member=follower, blog_author=author)
     client.force_login(author)
 
@@ -279,7 +273,7 @@ def test_publishing_a_blog_post_tells_the_authors_followers(client, run_tasks):
 def test_news_published_in_the_admin_tell_nobody_but_blog_posts_do(run_tasks):
     staff = StaffFactory()
     EmailAddress.objects.create(user=staff, email=staff.email, verified=True)
-    follower = verified()
+    follower = verified_member()
     Subscription.objects.create(member=follower, blog_author=staff)
     news = BlogPost(author=staff, kind="news", title="N", slug="n", body="B", status="published")
     was = blog_services.before_admin_save(news)

@@ -13,7 +13,6 @@ from io import StringIO
 from urllib.parse import urlsplit
 
 import pytest
-from allauth.account.models import EmailAddress
 from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.core.management import call_command
@@ -35,7 +34,7 @@ from forums.models import (
 )
 from forums.seed import load_forums
 from network.models import Member, Visibility
-from tests.factories import MemberFactory, ProjectFactory, StaffFactory, ThemeFactory
+from tests.factories import MemberFactory, ProjectFactory, StaffFactory, ThemeFactory, verify
 from tests.forms import form_values
 from tests.html import Node, find, find_all, parse, text, tr, tr_count
 
@@ -56,11 +55,6 @@ def empty_cache(db):
     cache.clear()
     yield
     cache.clear()
-
-
-def verify(member: Member) -> Member:
-    EmailAddress.objects.create(user=member, email=member.email, verified=True, primary=True)
-    return member
 
 
 def make_member(verified=True, **fields) -> Member:

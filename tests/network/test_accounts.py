@@ -23,7 +23,7 @@ from django.utils import translation
 
 from network.models import Member, Membership, MembershipRole, MembershipStatus, RepresentativeClaim
 from projects.models import Organisation, OrganisationKind
-from tests.factories import MemberFactory, OrganisationFactory, ProjectFactory, ThemeFactory
+from tests.factories import MemberFactory, OrganisationFactory, ProjectFactory, ThemeFactory, verify
 from tests.forms import form_values
 from tests.html import find, find_all, parse, text, tr
 
@@ -84,11 +84,6 @@ def comparable(response, *typed) -> str:
 def logged_in_member(client):
     user_id = client.session.get("_auth_user_id")
     return Member.objects.get(pk=user_id) if user_id else None
-
-
-def verified(member):
-    EmailAddress.objects.create(user=member, email=member.email, verified=True, primary=True)
-    return member
 
 
 # --- Settings ------------------------------------------------------------------------------
@@ -202,7 +197,7 @@ MEMBER_PAGES = [
 @pytest.mark.parametrize("path", ANONYMOUS_PAGES + MEMBER_PAGES)
 def test_every_account_page_is_a_page_of_the_site_with_labelled_fields(client, db, path):
     if path in MEMBER_PAGES:
-        client.force_login(verified(MemberFactory()))
+        client.force_login(verify(MemberFactory()))
     response = client.get(path, follow=True)
     assert response.status_code == 200
     page = parse(response)
@@ -494,11 +489,11 @@ def test_an_unverified_member_has_no_verified_email(db):
     member = MemberFactory()
     EmailAddress.objects.create(user=member, email=member.email, verified=False, primary=True)
     assert member.has_verified_email is False
-    assert verified(MemberFactory()).has_verified_email is True
+    assert verify(MemberFactory()).has_verified_email is True
 
 
 def test_a_verified_member_logs_in_with_their_email(client, db):
-    member = verified(MemberFactory(email="ousmane@example.org"))
+    member = verify(MemberFactory(email="ousmane@example.org"))
     response = client.post(
         url("account_login"), {"login": " Ousmane@Example.ORG ", "password": PASSWORD}
     )
@@ -510,7 +505,7 @@ def test_a_verified_member_logs_in_with_their_email(client, db):
 
 
 def test_signup_with_an_existing_address_answers_as_for_a_new_one(client, db):
-    existing = verified(MemberFactory(email="known@example.org", name="Fatou Sow"))
+    existing = verify(MemberFactory(email="known@example.org", name="Fatou Sow"))
 
     known = Client().post(
         url("account_signup"), signup_form(Client(), email="known@example.org"), follow=True
@@ -534,7 +529,7 @@ def test_signup_with_an_existing_address_answers_as_for_a_new_one(client, db):
 
 
 def test_login_answers_the_same_for_an_unknown_address_and_a_wrong_password(client, db):
-    verified(MemberFactory(email="known@example.org"))
+    verify(MemberFactory(email="known@example.org"))
 
     unknown = Client().post(
         url("account_login"), {"login": "nobody@example.org", "password": "wrong-password-1"}
@@ -550,7 +545,7 @@ def test_login_answers_the_same_for_an_unknown_address_and_a_wrong_password(clie
 
 
 def test_password_reset_answers_the_same_for_known_and_unknown_addresses(client, db):
-    verified(MemberFactory(email="known@example.org"))
+    verify(MemberFactory(email="known@example.org"))
 
     known = Client().post(
         url("account_reset_password"), {"email": "known@example.org"}, follow=True
@@ -570,7 +565,7 @@ def test_password_reset_answers_the_same_for_known_and_unknown_addresses(client,
 
 
 def test_password_reset_end_to_end(client, db):
-    member = verified(MemberFactory(email="known@example.org"))
+    member = verify(MemberFactory(email="known@example.org"))
     client.post(url("account_reset_password"), {"email": "known@example.org"})
     (message,) = mail.outbox
     response = client.get(link_in(message), follow=True)
@@ -590,7 +585,7 @@ def test_password_reset_end_to_end(client, db):
 
 
 def test_failed_logins_are_limited_per_address_then_even_the_right_password_is_refused(client, db):
-    member = verified(MemberFactory(email="known@example.org"))
+    member = verify(MemberFactory(email="known@example.org"))
     for _attempt in range(5):  # "5/5m/key"
         response = client.post(
             url("account_login"), {"login": "known@example.org", "password": "wrong-password-1"}
@@ -610,7 +605,7 @@ def test_failed_logins_are_limited_per_address_then_even_the_right_password_is_r
     assert logged_in_member(client) is None
 
     # Another address from another place is not affected.
-    other = verified(MemberFactory(email="other@example.org"))
+    other = verify(MemberFactory(email="other@example.org"))
     other_client = Client(REMOTE_ADDR="192.0.2.7")
     response = other_client.post(
         url("account_login"), {"login": "other@example.org", "password": PASSWORD}
@@ -620,7 +615,7 @@ def test_failed_logins_are_limited_per_address_then_even_the_right_password_is_r
 
 
 def test_a_successful_login_does_not_count_as_a_failure(client, db):
-    verified(MemberFactory(email="known@example.org"))
+    verify(MemberFactory(email="known@example.org"))
     for _attempt in range(8):
         response = Client().post(
             url("account_login"), {"login": "known@example.org", "password": PASSWORD}
@@ -646,7 +641,7 @@ def test_rate_limits_are_read_from_the_settings_at_each_request(client, db, sett
 
 
 def test_password_resets_are_limited_per_address(client, db):
-    verified(MemberFactory(email="known@example.org"))
+    verify(MemberFactory(email="known@example.org"))
     for _attempt in range(3):  # "3/h/key"
         response = client.post(url("account_reset_password"), {"email": "known@example.org"})
         assert response.status_code == 302
@@ -708,7 +703,7 @@ def test_admin_login_of_a_member_who_is_not_staff_counts_as_a_failure(client, me
 
 
 def test_logout_is_a_post_with_csrf(db):
-    member = verified(MemberFactory())
+    member = verify(MemberFactory())
     client = Client(enforce_csrf_checks=True)
     client.force_login(member)
 
@@ -726,7 +721,7 @@ def test_logout_is_a_post_with_csrf(db):
 
 
 def test_the_header_logs_out_with_a_form(client, db):
-    member = verified(MemberFactory())
+    member = verify(MemberFactory())
     client.force_login(member)
     page = parse(client.get(url("home")))
     form = find(find(page, "header", "site-header"), "form")
@@ -739,7 +734,7 @@ def test_the_header_logs_out_with_a_form(client, db):
 
 
 def test_change_email_is_verified_before_it_replaces_the_old_one(client, db):
-    member = verified(MemberFactory(email="old@example.org"))
+    member = verify(MemberFactory(email="old@example.org"))
     client.force_login(member)
     page = client.get(url("account_email"))
     assert page.status_code == 200
@@ -786,7 +781,7 @@ def test_email_and_password_pages_need_a_login(client, db):
 
 
 def test_change_password(client, db):
-    member = verified(MemberFactory())
+    member = verify(MemberFactory())
     client.force_login(member)
     page = client.get(url("account_change_password"))
     assert find_all(parse(page), "header", "site-header")

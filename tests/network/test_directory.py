@@ -24,6 +24,7 @@ from tests.factories import (
     ProjectFactory,
     StaffFactory,
     ThemeFactory,
+    verify,
 )
 from tests.html import find, find_all, parse, text, tr, tr_count
 
@@ -37,12 +38,6 @@ MAX_QUERIES = 14
 
 
 # --- data ----------------------------------------------------------------------------------
-
-
-def verify(member: Member) -> Member:
-    """Give ``member`` a confirmed email address, as following the link of the email does."""
-    EmailAddress.objects.create(user=member, email=member.email, verified=True, primary=True)
-    return member
 
 
 def person(name: str, visibility=Visibility.EVERYONE, verified: bool = True, **fields) -> Member:

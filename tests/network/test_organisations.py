@@ -26,7 +26,7 @@ from network.models import (
     Visibility,
 )
 from projects.models import Organisation, OrganisationKind
-from tests.factories import MemberFactory, OrganisationFactory, ProjectFactory, StaffFactory
+from tests.factories import MemberFactory, OrganisationFactory, ProjectFactory, StaffFactory, verify
 from tests.forms import form_values
 from tests.html import find, find_all, parse, text, tr, tr_count
 
@@ -37,12 +37,6 @@ CLAIMS = "/admin/network/representativeclaim/"
 
 
 # --- helpers -------------------------------------------------------------------------------
-
-
-def verified(member: Member) -> Member:
-    """``member`` with a confirmed email address, as after following the link."""
-    EmailAddress.objects.create(user=member, email=member.email, verified=True, primary=True)
-    return member
 
 
 def client_for(member: Member | None) -> Client:
@@ -70,7 +64,7 @@ def member_names(response) -> list[str]:
 
 def representative_of(organisation: Organisation, **member_fields) -> Member:
     """A verified member whose claim on ``organisation`` staff approved."""
-    rep = verified(MemberFactory(**member_fields))
+    rep = verify(MemberFactory(**member_fields))
     claim = services.claim_organisation(rep, organisation)
     services.approve_claim(claim, StaffFactory())
     organisation.refresh_from_db()
@@ -90,7 +84,7 @@ def world(db):
         rep=representative_of(organisation, name="Awa Representative"),
         other_rep=representative_of(other, name="Other Representative"),
         unverified=MemberFactory(name="Unverified Person"),
-        member=verified(MemberFactory(name="Verified Person", visibility=Visibility.EVERYONE)),
+        member=verify(MemberFactory(name="Verified Person", visibility=Visibility.EVERYONE)),
         staff=StaffFactory(name="Staff Editor"),
     )
 
@@ -103,7 +97,7 @@ def actor(world, name: str) -> Member | None:
 
 
 def pending_member(world, **member_fields) -> Membership:
-    person = verified(MemberFactory(**member_fields))
+    person = verify(MemberFactory(**member_fields))
     return services.request_membership(person, world.organisation)
 
 
@@ -212,7 +206,7 @@ def test_claim_at_sign_up_verified_by_staff_then_profile_edited(
 def test_a_member_says_they_belong_and_the_representative_approves(
     world, django_capture_on_commit_callbacks
 ):
-    person = verified(MemberFactory(name="Moussa Diallo", visibility=Visibility.EVERYONE))
+    person = verify(MemberFactory(name="Moussa Diallo", visibility=Visibility.EVERYONE))
     visitor, rep = client_for(person), client_for(world.rep)
     url = world.organisation.get_absolute_url()
 
@@ -305,7 +299,7 @@ def test_staff_reject_a_claim_with_a_reason_through_the_intermediate_page(
 ):
     organisation = OrganisationFactory(name="Fondation Sahel", slug="sahel")
     ProjectFactory(slug="sahel", partners=[organisation])
-    person = verified(MemberFactory(name="Impostor"))
+    person = verify(MemberFactory(name="Impostor"))
     claim = services.claim_organisation(person, organisation)
     selected = {"action": "reject_claims", "_selected_action": [claim.pk]}
 
@@ -417,7 +411,7 @@ def test_new_organisation_proposed_at_sign_up_is_hidden_until_verified(
     assert response.status_code == 302, response.content.decode()[:2000]
     organisation = Organisation.objects.get(name="Diaspora Solidaire")
     claim = RepresentativeClaim.objects.get(organisation=organisation)
-    someone = client_for(verified(MemberFactory()))
+    someone = client_for(verify(MemberFactory()))
 
     assert not Organisation.objects.listed().filter(pk=organisation.pk).exists()
     assert someone.get(organisation.get_absolute_url()).status_code == 404
@@ -447,7 +441,7 @@ def test_new_organisation_proposed_at_sign_up_is_hidden_until_verified(
 def test_queue_shows_pending_claims_unless_asked_otherwise(world, staff_client):
     waiting_org = OrganisationFactory(name="Waiting Org", slug="waiting")
     ProjectFactory(slug="waiting", partners=[waiting_org])
-    services.claim_organisation(verified(MemberFactory(email="waiting@example.org")), waiting_org)
+    services.claim_organisation(verify(MemberFactory(email="waiting@example.org")), waiting_org)
     member_request = pending_member(world, email="justamember@example.org")
 
     page = staff_client.get(CLAIMS).content.decode()
@@ -483,7 +477,7 @@ def test_queue_approve_leaves_decided_claims_alone(
 
 def test_claim_decisions_are_read_only_in_the_change_form(staff_client, db):
     organisation = OrganisationFactory()
-    claim = services.claim_organisation(verified(MemberFactory()), organisation)
+    claim = services.claim_organisation(verify(MemberFactory()), organisation)
     url = f"{CLAIMS}{claim.pk}/change/"
 
     page = staff_client.get(url)
@@ -703,7 +697,7 @@ def test_manage_members_for_each_actor(world, who):
 
 @pytest.mark.parametrize("decision", ["approve", "remove"])
 def test_manage_members_ignores_memberships_of_another_organisation(world, decision):
-    elsewhere = services.request_membership(verified(MemberFactory()), world.other)
+    elsewhere = services.request_membership(verify(MemberFactory()), world.other)
     client = client_for(world.rep)
 
     response = client.post(
@@ -727,9 +721,9 @@ def test_manage_members_ignores_memberships_of_another_organisation(world, decis
 def test_representatives_are_not_decided_from_the_members_page(world):
     """A pending claim on the organisation is staff's; a representative cannot approve it,
     nor remove a fellow representative."""
-    claim = services.claim_organisation(verified(MemberFactory()), world.organisation)
+    claim = services.claim_organisation(verify(MemberFactory()), world.organisation)
     fellow = Membership.objects.get(member=world.rep)
-    second = verified(MemberFactory())
+    second = verify(MemberFactory())
     Membership.objects.create(
         member=second,
         organisation=world.organisation,

@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from network import accounts
 from network.models import Member, Membership, MembershipRole, MembershipStatus, Visibility
-from tests.factories import MemberFactory, OrganisationFactory, StaffFactory, ThemeFactory
+from tests.factories import MemberFactory, OrganisationFactory, StaffFactory, ThemeFactory, verify
 from tests.forms import form_values
 from tests.html import find, find_all, parse, text, tr
 
@@ -55,11 +55,6 @@ def empty_cache(db):
     cache.clear()
     yield
     cache.clear()
-
-
-def verify(member: Member) -> Member:
-    EmailAddress.objects.create(user=member, email=member.email, verified=True, primary=True)
-    return member
 
 
 def make_member(visibility=Visibility.EVERYONE, verified=True, **fields) -> Member:
