@@ -14,7 +14,8 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from common.text import render_markdown
-from projects.models import Project, Theme, TranslatedNameMixin
+from common.translation import TranslatedModel, language_field
+from projects.models import Project, Theme
 
 MODERATORS_GROUP = "Moderators"
 
@@ -32,12 +33,10 @@ def random_slug_suffix() -> str:
     return secrets.token_hex(3)
 
 
-class Forum(TranslatedNameMixin, models.Model):
+class Forum(TranslatedModel):
     """A category of discussion, set up by staff."""
 
-    name = models.CharField(_("name (French)"), max_length=150)
-    name_en = models.CharField(_("name (English)"), max_length=150, blank=True)
-    name_es = models.CharField(_("name (Spanish)"), max_length=150, blank=True)
+    name = models.CharField(_("name"), max_length=150)
     slug = models.SlugField(_("slug"), unique=True)
     description = models.TextField(_("description"), blank=True)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
@@ -48,7 +47,7 @@ class Forum(TranslatedNameMixin, models.Model):
         ordering = ["order", "name"]
 
     def __str__(self):
-        return self.label
+        return self.name
 
     def get_absolute_url(self):
         return reverse("forums:forum", kwargs={"slug": self.slug})
@@ -76,6 +75,7 @@ class Topic(models.Model):
     )
     title = models.CharField(_("title"), max_length=200)
     slug = models.SlugField(_("slug"), max_length=220, unique=True)
+    language = language_field(_("language"), _("The language the topic is written in."))
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -191,6 +191,7 @@ class Post(models.Model):
         verbose_name=_("author"),
     )
     body = models.TextField(_("message"), max_length=20000)
+    language = language_field(_("language"), _("The language the message is written in."))
     body_html = models.TextField(editable=False)
     created = models.DateTimeField(_("written"), default=timezone.now, db_index=True)
     edited_at = models.DateTimeField(_("edited"), null=True, blank=True)
@@ -327,6 +328,7 @@ class BlogPost(models.Model):
     slug = models.SlugField(_("slug"), max_length=220, unique=True)
     summary = models.CharField(_("summary"), max_length=300, blank=True)
     body = models.TextField(_("text"), max_length=50000)
+    language = language_field(_("language"), _("The language the text is written in."))
     body_html = models.TextField(editable=False)
     status = models.CharField(
         _("status"), max_length=16, choices=BlogPostStatus.choices, default=BlogPostStatus.DRAFT

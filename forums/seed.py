@@ -10,7 +10,7 @@ from django.db import transaction
 
 from forums.models import Forum
 
-FORUM_FIELDS = ["name", "name_en", "name_es", "description", "order"]
+FORUM_FIELDS = ["name_fr", "name_en", "name_es", "description", "order"]
 
 
 @transaction.atomic

@@ -40,6 +40,8 @@ ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if 
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
+    # Before the admin: translated fields (title_fr, title_en, title_es) in admin forms.
+    "modeltranslation",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -106,6 +108,9 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# Two test runs on one server each need their own test database (default: test_<name>).
+if os.environ.get("DJANGO_TEST_DATABASE"):
+    DATABASES["default"]["TEST"] = {"NAME": os.environ["DJANGO_TEST_DATABASE"]}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cache: Redis when REDIS_URL is set, otherwise a table in the database, shared by every
@@ -189,6 +194,15 @@ LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", _("French")), ("en", _("English")), ("es", _("Spanish"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
+
+# Content people read (project titles, organisation descriptions, theme and forum names…)
+# is stored once per language by django-modeltranslation: one column per language
+# (``title_fr``, ``title_en``, ``title_es``). French is the original; a text missing in the
+# visitor's language falls back to French, then English, then Spanish, and the page marks
+# it (``lang`` attribute and a note, see common/translation.py).
+MODELTRANSLATION_DEFAULT_LANGUAGE = "fr"
+MODELTRANSLATION_LANGUAGES = ("fr", "en", "es")
+MODELTRANSLATION_FALLBACK_LANGUAGES = {"default": ("fr", "en", "es")}
 TIME_ZONE = "UTC"
 USE_TZ = True
 

@@ -61,7 +61,7 @@ def member_data(member: Member) -> dict[str, Any]:
             "bio": member.bio,
         },
         "expertise": [
-            {"slug": theme.slug, "name": theme.label} for theme in member.expertise.all()
+            {"slug": theme.slug, "name": theme.name} for theme in member.expertise.all()
         ],
         "visibility": {
             "value": member.visibility,

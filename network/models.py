@@ -12,6 +12,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
+from common.translation import language_field
 from projects.models import Organisation, Theme
 
 
@@ -87,6 +88,9 @@ class Member(AbstractBaseUser, PermissionsMixin):
         max_length=16,
         choices=Visibility.choices,
         default=Visibility.MEMBERS,
+    )
+    language = language_field(
+        _("language"), _("The portal writes to you in this language (emails, notifications).")
     )
     deleted_at = models.DateTimeField(_("account deleted"), null=True, blank=True)
     is_staff = models.BooleanField(

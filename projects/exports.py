@@ -58,8 +58,8 @@ def csv_row(project: Project, page_url: str) -> list:
         LIST_SEPARATOR.join(
             f"{p.organisation.name} ({p.get_role_display()})" for p in partnerships
         ),
-        LIST_SEPARATOR.join(theme.label for theme in project.themes.all()),
-        project.phase.label,
+        LIST_SEPARATOR.join(theme.name for theme in project.themes.all()),
+        project.phase.name,
         project.get_status_display(),
         project.duration_months,
         format(project.funding_amount, "f"),

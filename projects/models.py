@@ -4,10 +4,12 @@ from django.db import models
 from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.db.models.functions import Collate
 from django.urls import reverse
-from django.utils.translation import get_language, pgettext_lazy
+from django.utils.translation import pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
+
+from common.translation import TranslatedModel, any_language
 
 MAX_DURATION_MONTHS = 120
 
@@ -20,28 +22,14 @@ def natural_order(field: str, descending: bool = False):
     return expression.desc() if descending else expression.asc()
 
 
-class TranslatedNameMixin:
-    """Short labels kept in French (``name``) with English and Spanish versions."""
-
-    @property
-    def label(self) -> str:
-        language = (get_language() or settings.LANGUAGE_CODE)[:2]
-        return getattr(self, f"name_{language}", "") or self.name
-
-    def __str__(self):
-        return self.label
-
-
-class Phase(TranslatedNameMixin, models.Model):
+class Phase(TranslatedModel):
     """A funding phase of the initiative.
 
     The catalogue holds the projects of the current phase; for an earlier phase whose
     projects are not in the catalogue, the figures reported for it are kept.
     """
 
-    name = models.CharField(_("name (French)"), max_length=100)
-    name_en = models.CharField(_("name (English)"), max_length=100, blank=True)
-    name_es = models.CharField(_("name (Spanish)"), max_length=100, blank=True)
+    name = models.CharField(_("name"), max_length=100)
     slug = models.SlugField(_("slug"), unique=True)
     start_date = models.DateField(_("start date"))
     end_date = models.DateField(_("end date"), null=True, blank=True)
@@ -64,11 +52,12 @@ class Phase(TranslatedNameMixin, models.Model):
             ),
         ]
 
+    def __str__(self):
+        return self.name
 
-class Theme(TranslatedNameMixin, models.Model):
-    name = models.CharField(_("name (French)"), max_length=100, unique=True)
-    name_en = models.CharField(_("name (English)"), max_length=100, blank=True)
-    name_es = models.CharField(_("name (Spanish)"), max_length=100, blank=True)
+
+class Theme(TranslatedModel):
+    name = models.CharField(_("name"), max_length=100, unique=True)
     slug = models.SlugField(_("slug"), unique=True)
 
     class Meta:
@@ -76,13 +65,14 @@ class Theme(TranslatedNameMixin, models.Model):
         verbose_name_plural = _("themes")
         ordering = [natural_order("name")]
 
+    def __str__(self):
+        return self.name
 
-class SelectionCriterion(TranslatedNameMixin, models.Model):
+
+class SelectionCriterion(TranslatedModel):
     """One of the criteria by which initiatives were selected."""
 
-    name = models.TextField(_("criterion (French)"))
-    name_en = models.TextField(_("criterion (English)"), blank=True)
-    name_es = models.TextField(_("criterion (Spanish)"), blank=True)
+    name = models.TextField(_("criterion"))
     slug = models.SlugField(_("slug"), unique=True)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
 
@@ -90,6 +80,9 @@ class SelectionCriterion(TranslatedNameMixin, models.Model):
         verbose_name = _("selection criterion")
         verbose_name_plural = _("selection criteria")
         ordering = ["order", "id"]
+
+    def __str__(self):
+        return self.name
 
 
 class OrganisationKind(models.TextChoices):
@@ -116,7 +109,7 @@ class OrganisationQuerySet(models.QuerySet):
         )
 
 
-class Organisation(models.Model):
+class Organisation(TranslatedModel):
     name = models.CharField(_("name"), max_length=255)
     slug = models.SlugField(_("slug"), max_length=255, unique=True)
     kind = models.CharField(_("kind"), max_length=32, choices=OrganisationKind.choices)
@@ -180,15 +173,17 @@ class ProjectQuerySet(models.QuerySet):
         )
 
     def search(self, text: str):
-        """Projects whose title, objective, locality or partners' names hold every word."""
+        """Projects whose title, objective, locality or partners' names hold every word, in
+        any of the languages they are written in."""
         for word in text.split():
             partner_named = Partnership.objects.filter(
-                project=OuterRef("pk"), organisation__name__unaccent__icontains=word
+                any_language("organisation__name", "unaccent__icontains", word),
+                project=OuterRef("pk"),
             )
             self = self.filter(
-                Q(title__unaccent__icontains=word)
-                | Q(objective__unaccent__icontains=word)
-                | Q(locality__unaccent__icontains=word)
+                any_language("title", "unaccent__icontains", word)
+                | any_language("objective", "unaccent__icontains", word)
+                | any_language("locality", "unaccent__icontains", word)
                 | Exists(partner_named)
             )
         return self
@@ -206,7 +201,7 @@ class ProjectQuerySet(models.QuerySet):
         return figures
 
 
-class Project(models.Model):
+class Project(TranslatedModel):
     title = models.CharField(_("title"), max_length=300)
     slug = models.SlugField(_("slug"), max_length=120, unique=True)
     country = CountryField(_("country"), db_index=True)

@@ -36,7 +36,8 @@ def load_catalogue(path: Path) -> SeedReport:
 
     def get_or_create(model, key, row, fields):
         obj, was_created = model.objects.get_or_create(
-            slug=row["slug"], defaults={name: row[name] for name in fields if name in row}
+            slug=row["slug"],
+            defaults={name: row[name] for name in fields if name in row},
         )
         created[key] += was_created
         return obj, was_created

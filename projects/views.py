@@ -104,7 +104,7 @@ def statistics(request):
     by_theme = sorted(
         (
             {
-                "label": theme.label,
+                "label": theme.name,
                 "slug": theme.slug,
                 "projects": theme.project_count,
                 "amount": theme.amount,

@@ -4,10 +4,14 @@ from django import template
 from django.conf import settings
 from django.urls import translate_url
 from django.utils.formats import number_format
+from django.utils.html import format_html, linebreaks
 from django.utils.safestring import mark_safe
+from django.utils.text import Truncator
 from django.utils.translation import get_language, get_language_info
+from django.utils.translation import gettext as _
 
 from common.text import render_markdown
+from common.translation import text_in_language
 
 register = template.Library()
 
@@ -59,3 +63,52 @@ def language_links(context):
 def funding_totals(rows):
     """Funding summed per currency, as given by ``ProjectQuerySet.totals()["funding"]``."""
     return {"rows": rows}
+
+
+@register.simple_tag
+def translated(obj, field, words=None, paragraphs=False, note=True):
+    """``obj``'s translated ``field`` in the page's language. Where that language has no
+    text, the text that exists is shown in an element carrying its ``lang`` (so that a
+    screen reader switches voice), followed by a short note ("Only available in French")
+    unless ``note=False`` (where the same note already stands nearby).
+
+    ``words``: cut after that many words; ``paragraphs``: line breaks become paragraphs."""
+    found = text_in_language(obj, field)
+    text = Truncator(found.text).words(int(words)) if words else found.text
+    if paragraphs:
+        body = linebreaks(text, autoescape=True)
+        if not found.is_fallback:
+            return mark_safe(body)  # noqa: S308 - escaped by linebreaks
+        return format_html(
+            '<div lang="{}">{}</div>{}',
+            found.language,
+            mark_safe(body),  # noqa: S308 - escaped by linebreaks
+            untranslated_note(found.language) if note else "",
+        )
+    if not found.is_fallback:
+        return text
+    return format_html(
+        '<span lang="{}">{}</span>{}',
+        found.language,
+        text,
+        format_html(" {}", untranslated_note(found.language)) if note else "",
+    )
+
+
+@register.simple_tag
+def untranslated_note(language):
+    """ "Only available in French", in the page's language."""
+    name = get_language_info(language)["name_translated"]
+    return format_html(
+        '<small class="untranslated">({})</small>',
+        _("Only available in %(language)s") % {"language": name},
+    )
+
+
+@register.filter
+def language_name(code):
+    """A language's name in the page's language: "fr" → "French" on an English page."""
+    try:
+        return get_language_info(code)["name_translated"]
+    except KeyError:
+        return code

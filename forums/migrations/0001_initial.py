@@ -34,7 +34,7 @@ class Migration(migrations.Migration):
                 'verbose_name_plural': 'forums',
                 'ordering': ['order', 'name'],
             },
-            bases=(projects.models.TranslatedNameMixin, models.Model),
+            bases=(models.Model,),
         ),
         migrations.CreateModel(
             name='BlogPost',

@@ -58,7 +58,7 @@ class Migration(migrations.Migration):
                 'verbose_name_plural': 'selection criteria',
                 'ordering': ['order', 'id'],
             },
-            bases=(projects.models.TranslatedNameMixin, models.Model),
+            bases=(models.Model,),
         ),
         migrations.CreateModel(
             name='Theme',
@@ -74,7 +74,7 @@ class Migration(migrations.Migration):
                 'verbose_name_plural': 'themes',
                 'ordering': [models.OrderBy(django.db.models.functions.comparison.Collate('name', 'und-x-icu'))],
             },
-            bases=(projects.models.TranslatedNameMixin, models.Model),
+            bases=(models.Model,),
         ),
         migrations.CreateModel(
             name='HistoricalOrganisation',
@@ -137,7 +137,7 @@ class Migration(migrations.Migration):
                 'ordering': ['start_date'],
                 'constraints': [models.CheckConstraint(condition=models.Q(('end_date__isnull', True), ('end_date__gte', models.F('start_date')), _connector='OR'), name='phase_ends_after_start')],
             },
-            bases=(projects.models.TranslatedNameMixin, models.Model),
+            bases=(models.Model,),
         ),
         migrations.CreateModel(
             name='HistoricalProject',
