@@ -10,11 +10,13 @@ element with that ``lang`` and a short note ("Only available in French").
 
 from dataclasses import dataclass
 
+from django import forms
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce, Collate, NullIf
 from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 
 LANGUAGE_CODES: tuple[str, ...] = tuple(code for code, _name in settings.LANGUAGES)
 
@@ -127,3 +129,28 @@ def language_field(verbose_name, help_text="") -> models.CharField:
         default=settings.LANGUAGE_CODE,
         help_text=help_text,
     )
+
+
+def country_choices() -> list[tuple[str, str]]:
+    """Every country, named and sorted in the active language, after an empty choice. Give
+    the function itself as a form field's ``choices``: the list is then made for each form,
+    in the language of its page."""
+    from django_countries import countries
+
+    return [("", "—"), *countries]
+
+
+class WrittenInField(forms.ChoiceField):
+    """The language a member writes a text in: one of the site's, the page's by default."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", _("Language of the text"))
+        kwargs.setdefault(
+            "help_text", _("Readers' browsers and screen readers use it to read your text.")
+        )
+        super().__init__(choices=settings.LANGUAGES, **kwargs)
+
+    def get_bound_field(self, form, field_name):
+        if not form.is_bound and field_name not in form.initial:
+            form.initial[field_name] = current_language()
+        return super().get_bound_field(form, field_name)

@@ -1,14 +1,16 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from common.admin import TranslatedAdmin
+from common.translation import localized_fields
 from forums.models import Flag, Forum, Post, Topic
 
 
 @admin.register(Forum)
-class ForumAdmin(admin.ModelAdmin):
-    list_display = ["name", "name_en", "name_es", "slug", "order"]
+class ForumAdmin(TranslatedAdmin):
+    list_display = ["name", "slug", "order"]
     list_editable = ["order"]
-    search_fields = ["name", "name_en", "name_es", "slug"]
+    search_fields = [*localized_fields("name"), "slug"]
     prepopulated_fields = {"slug": ["name"]}
     ordering = ["order", "name"]
 

@@ -3,7 +3,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from forums.forms import MARKDOWN_HELP
+from common.translation import WrittenInField
+from forums.forms import MARKDOWN_HELP, projects_by_title
 from forums.models import BlogPost
 from projects.models import Project
 
@@ -13,19 +14,24 @@ class BlogPostForm(forms.ModelForm):
 
     project = forms.ModelChoiceField(
         label=_("About a project"),
-        queryset=Project.objects.published().order_by("title"),
+        queryset=Project.objects.none(),
         required=False,
         empty_label="—",
     )
+    language = WrittenInField()
 
     class Meta:
         model = BlogPost
-        fields = ["title", "summary", "body", "project"]
+        fields = ["title", "summary", "body", "language", "project"]
         widgets = {"body": forms.Textarea(attrs={"rows": 16})}
         help_texts = {
             "summary": _("One or two sentences, shown in the list of posts and in feeds."),
             "body": MARKDOWN_HELP,
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["project"].queryset = projects_by_title()
 
     def clean_title(self):
         title = self.cleaned_data["title"].strip()

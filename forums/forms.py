@@ -6,9 +6,9 @@ Every text has a maximum length; the Markdown is rendered and sanitised by the m
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
-from django_countries import countries
 from django_countries.fields import LazyTypedChoiceField
 
+from common.translation import WrittenInField, country_choices, natural_localized_order
 from forums.models import Post, Topic
 from projects.models import Project, Theme
 
@@ -38,22 +38,38 @@ class MessageField(forms.CharField):
         return value
 
 
+def projects_by_title():
+    """Published projects sorted by their title in the page's language."""
+    return Project.objects.published().order_by(natural_localized_order("title"))
+
+
+def themes_by_name():
+    return Theme.objects.order_by(natural_localized_order("name"))
+
+
 class TopicForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=TITLE_MAX_LENGTH)
     body = MessageField()
+    language = WrittenInField()
     project = forms.ModelChoiceField(
         label=_("About a project"),
-        queryset=Project.objects.published().order_by("title"),
+        queryset=Project.objects.none(),
         required=False,
         empty_label="—",
         help_text=_("The topic then shows on that project's page."),
     )
     country = LazyTypedChoiceField(
-        label=_("About a country"), choices=[("", "—"), *countries], required=False
+        label=_("About a country"), choices=country_choices, required=False
     )
     theme = forms.ModelChoiceField(
-        label=_("About a theme"), queryset=Theme.objects.all(), required=False, empty_label="—"
+        label=_("About a theme"), queryset=Theme.objects.none(), required=False, empty_label="—"
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Sorted in the language of the page that shows the form.
+        self.fields["project"].queryset = projects_by_title()
+        self.fields["theme"].queryset = themes_by_name()
 
     def clean_title(self):
         title = self.cleaned_data["title"].strip()
@@ -72,10 +88,12 @@ class TopicForm(forms.Form):
 
 class ReplyForm(forms.Form):
     body = MessageField(label=_("Your reply"))
+    language = WrittenInField()
 
 
 class PostEditForm(forms.Form):
     body = MessageField()
+    language = WrittenInField()
 
 
 class PreviewForm(forms.Form):

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from common.translation import current_language
 from forums import notifications
 from forums.models import (
     Forum,
@@ -58,9 +59,13 @@ def can_post(member) -> bool:
 
 
 @transaction.atomic
-def start_topic(author, forum: Forum, title: str, body: str, **links) -> Topic:
-    """A new topic and its first post. ``links``: project, country, theme, and for an
-    e-discussion (moderators only) kind, starts_at, ends_at, guiding_questions, moderator."""
+def start_topic(
+    author, forum: Forum, title: str, body: str, language: str | None = None, **links
+) -> Topic:
+    """A new topic and its first post, written in ``language`` (default: the page's).
+    ``links``: project, country, theme, and for an e-discussion (moderators only) kind,
+    starts_at, ends_at, guiding_questions, moderator."""
+    language = language or current_language()
     if not can_post(author):
         raise ForumError(_("Confirm your email address before you write."))
     if links.get("kind") == TopicKind.EDISCUSSION and not is_moderator(author):
@@ -70,19 +75,23 @@ def start_topic(author, forum: Forum, title: str, body: str, **links) -> Topic:
         forum=forum,
         title=title,
         slug=unique_slug(Topic, title),
+        language=language,
         author=author,
         created=now,
         last_activity=now,
         **links,
     )
-    post = Post.objects.create(topic=topic, author=author, body=body, created=now)
+    post = Post.objects.create(
+        topic=topic, author=author, body=body, language=language, created=now
+    )
     refresh_topic(topic)
     notifications.post_created(post)
     return topic
 
 
 @transaction.atomic
-def reply(author, topic: Topic, body: str) -> Post:
+def reply(author, topic: Topic, body: str, language: str | None = None) -> Post:
+    """A reply written in ``language`` (default: the page's)."""
     topic = Topic.objects.select_for_update().get(pk=topic.pk)
     if not can_post(author):
         raise ForumError(_("Confirm your email address before you write."))
@@ -92,22 +101,28 @@ def reply(author, topic: Topic, body: str) -> Post:
         raise ForumError(_("This topic is locked: it takes no more replies."))
     if topic.is_ediscussion and not topic.is_open():
         raise ForumError(_("This e-discussion is not open for contributions now."))
-    post = Post.objects.create(topic=topic, author=author, body=body)
+    post = Post.objects.create(
+        topic=topic, author=author, body=body, language=language or current_language()
+    )
     refresh_topic(topic)
     notifications.post_created(post)
     return post
 
 
 @transaction.atomic
-def edit_post(editor, post: Post, body: str) -> Post:
-    """The author (or a moderator) changes a post; the previous text is kept."""
+def edit_post(editor, post: Post, body: str, language: str | None = None) -> Post:
+    """The author (or a moderator) changes a post (its text, or the language it is marked
+    as written in); the previous text is kept."""
     if editor.pk != post.author_id and not is_moderator(editor):
         raise ForumError(_("You can only edit your own posts."))
-    if body == post.body:
+    language = language or post.language
+    if body == post.body and language == post.language:
         return post
-    PostRevision.objects.create(post=post, body=post.body, edited_by=editor)
+    if body != post.body:
+        PostRevision.objects.create(post=post, body=post.body, edited_by=editor)
+        post.edited_at = timezone.now()
     post.body = body
-    post.edited_at = timezone.now()
+    post.language = language
     post.save()
     return post
 

@@ -6,6 +6,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from common.translation import localized_fields
 from network import services
 from network.forms import MemberChangeForm, MemberCreationForm
 from network.models import (
@@ -121,7 +122,11 @@ class RepresentativeClaimAdmin(admin.ModelAdmin):
     ]
     list_filter = [ClaimStatusFilter, "organisation__verified"]
     list_select_related = ["member", "organisation"]
-    search_fields = ["member__email", "member__name", "organisation__name__unaccent"]
+    search_fields = [
+        "member__email",
+        "member__name",
+        *(f"{column}__unaccent" for column in localized_fields("organisation__name")),
+    ]
     ordering = ["created"]
     fields = ["member", "organisation", "role", "created", *DECISION_FIELDS]
     readonly_fields = fields
@@ -230,7 +235,11 @@ class MembershipAdmin(admin.ModelAdmin):
     list_display = ["member", "organisation", "role", "status", "created", "decided_by"]
     list_filter = ["role", "status", "organisation__verified"]
     list_select_related = ["member", "organisation", "decided_by"]
-    search_fields = ["member__email", "member__name", "organisation__name__unaccent"]
+    search_fields = [
+        "member__email",
+        "member__name",
+        *(f"{column}__unaccent" for column in localized_fields("organisation__name")),
+    ]
     fields = ["member", "organisation", "role", "created", *DECISION_FIELDS]
     readonly_fields = fields
     date_hierarchy = "created"

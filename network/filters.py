@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from common.filters import ActiveFiltersMixin
+from common.translation import localized_fields
 from network.models import Member, Membership
 from projects.models import (
     Organisation,
@@ -154,7 +155,8 @@ class OrganisationFilter(DirectoryFilterMixin, django_filters.FilterSet):
         fields = []
 
     def filter_text(self, queryset, name, value):
-        return search_words(queryset, value, ("name",))
+        # The name in any language ("Municipality of Upala" finds "Municipalité d'Upala").
+        return search_words(queryset, value, tuple(localized_fields("name")))
 
     def filter_theme(self, queryset, name, value):
         project_on_theme = Partnership.objects.filter(

@@ -1,10 +1,11 @@
 from django import forms
 from django.contrib.auth.forms import BaseUserCreationForm, UserChangeForm
 from django.db.models.functions import Lower
+from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
-from django_countries import countries
 from django_countries.fields import LazyTypedChoiceField
 
+from common.translation import any_language, country_choices, current_language, localized_field
 from network import services
 from network.models import Member
 from projects.models import Organisation, OrganisationKind, Theme
@@ -27,7 +28,7 @@ class ProfileFieldsMixin(forms.Form):
     list starts empty, so nobody is silently given the first country of the list."""
 
     name = forms.CharField(label=_("Name"), max_length=150)
-    country = LazyTypedChoiceField(label=_("Country"), choices=[("", "—"), *countries])
+    country = LazyTypedChoiceField(label=_("Country"), choices=country_choices)
     city = forms.CharField(label=_("City"), max_length=120, required=False)
     affiliation = forms.CharField(
         label=_("Current affiliation"),
@@ -85,7 +86,7 @@ class SignupForm(ProfileFieldsMixin):
     )
     organisation_country = LazyTypedChoiceField(
         label=_("Country of the organisation"),
-        choices=[("", "—"), *countries],
+        choices=country_choices,
         required=False,
     )
     organisation_website = forms.URLField(
@@ -108,7 +109,12 @@ class SignupForm(ProfileFieldsMixin):
                 if not data.get(name):
                     self.add_error(name, _("Needed for a new organisation."))
             name = (data.get("organisation_name") or "").strip()
-            if name and Organisation.objects.filter(name__unaccent__iexact=name).exists():
+            if (
+                name
+                and Organisation.objects.filter(
+                    any_language("name", "unaccent__iexact", name)
+                ).exists()
+            ):
                 self.add_error(
                     "organisation_name",
                     _("This organisation is already listed: choose it from the catalogue."),
@@ -210,13 +216,30 @@ class OrganisationProfileForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if not can_rename:
             del self.fields["name"]
+        # The description is edited in the page's language: another language's text is not
+        # offered for editing (it would be saved as this language's).
+        language = current_language()
+        if not self.is_bound:
+            self.initial["description"] = (
+                getattr(self.instance, localized_field("description", language)) or ""
+            )
+        self.fields["description"].help_text = _(
+            "In %(language)s. Leave it empty to show the text of another language."
+        ) % {"language": get_language_info(language)["name_translated"]}
 
     def clean_name(self):
         name = self.cleaned_data["name"].strip()
         others = Organisation.objects.exclude(pk=self.instance.pk)
-        if others.filter(name__unaccent__iexact=name).exists():
+        if others.filter(any_language("name", "unaccent__iexact", name)).exists():
             raise forms.ValidationError(_("Another organisation already has this name."))
         return name
+
+    def clean(self):
+        data = super().clean()
+        if "name" in data and "name" not in self.changed_data:
+            # Unchanged: the name stays in the language it is written in.
+            del data["name"]
+        return data
 
 
 class MemberDecisionForm(forms.Form):

@@ -5,7 +5,8 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
-from common.admin import HistoryAdmin
+from common.admin import HistoryAdmin, TranslatedAdmin
+from common.translation import localized_fields
 from projects.iati import InvalidIATIFile, import_activities
 from projects.models import (
     Organisation,
@@ -46,7 +47,7 @@ class IATIImportForm(forms.Form):
 
 
 @admin.register(Project)
-class ProjectAdmin(HistoryAdmin):
+class ProjectAdmin(TranslatedAdmin, HistoryAdmin):
     change_list_template = "projects/admin/project_change_list.html"
     list_display = [
         "title",
@@ -61,11 +62,11 @@ class ProjectAdmin(HistoryAdmin):
     ]
     list_filter = ["phase", "status", "published", "country", "themes"]
     list_select_related = ["phase"]
+    # Every language's text (a bare "title" would search the admin's language only).
     search_fields = [
-        "title__unaccent",
-        "locality__unaccent",
-        "objective__unaccent",
-        "partnerships__organisation__name__unaccent",
+        f"{column}__unaccent"
+        for field in ["title", "locality", "objective", "partnerships__organisation__name"]
+        for column in localized_fields(field)
     ]
     prepopulated_fields = {"slug": ["title"]}
     filter_horizontal = ["themes", "criteria_met"]
@@ -144,10 +145,13 @@ class OrganisationPartnershipInline(admin.TabularInline):
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(HistoryAdmin):
+class OrganisationAdmin(TranslatedAdmin, HistoryAdmin):
     list_display = ["name", "kind", "country", "verified", "project_count"]
     list_filter = ["kind", "verified", "country"]
-    search_fields = ["name__unaccent", "city__unaccent"]
+    search_fields = [
+        *(f"{column}__unaccent" for column in localized_fields("name")),
+        "city__unaccent",
+    ]
     # Explicit: the project-count annotation groups rows, which drops Meta.ordering, and
     # the partner autocomplete would page through an unordered list.
     ordering = [natural_order("name")]
@@ -163,20 +167,20 @@ class OrganisationAdmin(HistoryAdmin):
 
 
 @admin.register(Theme)
-class ThemeAdmin(admin.ModelAdmin):
-    list_display = ["name", "name_en", "name_es", "slug"]
-    search_fields = ["name", "name_en", "name_es"]
+class ThemeAdmin(TranslatedAdmin):
+    list_display = ["name", "slug"]
+    search_fields = localized_fields("name")
     prepopulated_fields = {"slug": ["name"]}
 
 
 @admin.register(Phase)
-class PhaseAdmin(admin.ModelAdmin):
+class PhaseAdmin(TranslatedAdmin):
     list_display = ["name", "start_date", "end_date", "reported_projects", "reported_countries"]
     prepopulated_fields = {"slug": ["name"]}
 
 
 @admin.register(SelectionCriterion)
-class SelectionCriterionAdmin(admin.ModelAdmin):
+class SelectionCriterionAdmin(TranslatedAdmin):
     list_display = ["order", "name", "slug"]
     list_display_links = ["name"]
     ordering = ["order"]

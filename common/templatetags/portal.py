@@ -4,7 +4,7 @@ from django import template
 from django.conf import settings
 from django.urls import translate_url
 from django.utils.formats import number_format
-from django.utils.html import format_html, linebreaks
+from django.utils.html import conditional_escape, format_html, linebreaks
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 from django.utils.translation import get_language, get_language_info
@@ -66,13 +66,14 @@ def funding_totals(rows):
 
 
 @register.simple_tag
-def translated(obj, field, words=None, paragraphs=False, note=True):
+def translated(obj, field, words=None, paragraphs=False, note=True, link=None):
     """``obj``'s translated ``field`` in the page's language. Where that language has no
     text, the text that exists is shown in an element carrying its ``lang`` (so that a
     screen reader switches voice), followed by a short note ("Only available in French")
     unless ``note=False`` (where the same note already stands nearby).
 
-    ``words``: cut after that many words; ``paragraphs``: line breaks become paragraphs."""
+    ``words``: cut after that many words; ``paragraphs``: line breaks become paragraphs;
+    ``link``: the text links there (the note stays outside the link's name)."""
     found = text_in_language(obj, field)
     text = Truncator(found.text).words(int(words)) if words else found.text
     if paragraphs:
@@ -85,14 +86,13 @@ def translated(obj, field, words=None, paragraphs=False, note=True):
             mark_safe(body),  # noqa: S308 - escaped by linebreaks
             untranslated_note(found.language) if note else "",
         )
-    if not found.is_fallback:
-        return text
-    return format_html(
-        '<span lang="{}">{}</span>{}',
-        found.language,
-        text,
-        format_html(" {}", untranslated_note(found.language)) if note else "",
-    )
+    if found.is_fallback:
+        text = format_html('<span lang="{}">{}</span>', found.language, text)
+    if link:
+        text = format_html('<a href="{}">{}</a>', link, text)
+    if not found.is_fallback or not note:
+        return conditional_escape(text)
+    return format_html("{} {}", text, untranslated_note(found.language))
 
 
 @register.simple_tag

@@ -316,6 +316,7 @@ def new_topic(request, slug):
             forum,
             form.cleaned_data["title"],
             form.cleaned_data["body"],
+            language=form.cleaned_data["language"],
             **form.links(),
         )
     except services.ForumError as error:
@@ -346,7 +347,9 @@ def reply(request, slug):
         form.add_error(None, too_fast())
         return render(request, "forums/reply.html", context, status=HTTPStatus.TOO_MANY_REQUESTS)
     try:
-        post = services.reply(request.user, topic, form.cleaned_data["body"])
+        post = services.reply(
+            request.user, topic, form.cleaned_data["body"], form.cleaned_data["language"]
+        )
     except services.ForumError as error:
         form.add_error(None, str(error))
         return render(request, "forums/reply.html", context, status=HTTPStatus.BAD_REQUEST)
@@ -371,7 +374,9 @@ def edit_post(request, pk):
         return refused(
             request, _("A moderator hid this post: it cannot be edited."), post_location(post)
         )
-    form = PostEditForm(request.POST or None, initial={"body": post.body})
+    form = PostEditForm(
+        request.POST or None, initial={"body": post.body, "language": post.language}
+    )
     context = {"post": post, "topic": post.topic, "form": form}
     context["preview_html"] = (
         preview_of(request) if request.method == "POST" else render_markdown(post.body)
@@ -381,7 +386,9 @@ def edit_post(request, pk):
     if not form.is_valid():
         return render(request, "forums/edit_post.html", context, status=HTTPStatus.BAD_REQUEST)
     try:
-        services.edit_post(request.user, post, form.cleaned_data["body"])
+        services.edit_post(
+            request.user, post, form.cleaned_data["body"], form.cleaned_data["language"]
+        )
     except services.ForumError as error:
         form.add_error(None, str(error))
         return render(request, "forums/edit_post.html", context, status=HTTPStatus.FORBIDDEN)

@@ -21,8 +21,11 @@ NBSP = "\u00a0"
 
 
 def titles(response) -> list[str]:
-    """Titles of the project cards, in the order of the page."""
-    return [text(find(card, "h3")) for card in find_all(parse(response), "article", "project-card")]
+    """Titles of the project cards (their links), in the order of the page."""
+    return [
+        text(find(find(card, "h3"), "a"))
+        for card in find_all(parse(response), "article", "project-card")
+    ]
 
 
 def notices(response) -> list[str]:
