@@ -4,8 +4,9 @@ Runs against a throw-away test database (never the development data):
 
     .venv/bin/python bench/search.py [--documents 5000] [--repeat 30]
 
-Generates projects, organisations, topics with replies and blog posts in French, English
-and Spanish, rebuilds the index (timed), then prints for each search the median and
+Generates projects and organisations written in French, English and Spanish (each in
+the three languages' columns), topics with replies and blog posts each written in one of
+them, rebuilds the index (timed), then prints for each search the median and
 95th-percentile server time, the number of SQL queries and the number of matches.
 """
 
@@ -21,28 +22,47 @@ SEARCHES = [
     ("common French word, unaccented", "/fr/search/?q=developpement"),
     ("Spanish, unaccented", "/fr/search/?q=migracion+ninos"),
     ("English, stemmed", "/en/search/?q=developing+remittances"),
+    ("Spanish country name, English page", "/en/search/?q=marruecos"),
     ("phrase", "/fr/search/?q=%22diaspora+marocaine%22"),
     ("rare word", "/fr/search/?q=palmeraie+figuig"),
     ("one kind, page 3", "/fr/search/?q=developpement&kind=topics&page=3"),
     ("nothing found", "/fr/search/?q=xylophone"),
 ]
 
-SENTENCES = [
-    "Le développement local porté par la diaspora marocaine et les collectivités.",
-    "Renforcer le rôle des migrants dans le développement économique de la région.",
-    "Les transferts de fonds des migrants financent des projets d'irrigation.",
-    "Local development driven by migrant associations and remittances.",
-    "Developing the capacity of local authorities to work with the diaspora.",
-    "La migración de los niños y el desarrollo local en los municipios rurales.",
-    "Las remesas de los migrantes apoyan la educación y la salud comunitaria.",
-    "Formation professionnelle des jeunes et création d'emplois dans les oasis.",
-    "Women entrepreneurs returning home start small businesses.",
-    "Coopération décentralisée entre communes du Sénégal et de France.",
-]
+SENTENCES = {
+    "fr": [
+        "Le développement local porté par la diaspora marocaine et les collectivités.",
+        "Renforcer le rôle des migrants dans le développement économique de la région.",
+        "Les transferts de fonds des migrants financent des projets d'irrigation.",
+        "Formation professionnelle des jeunes et création d'emplois dans les oasis.",
+        "Coopération décentralisée entre communes du Sénégal et de France.",
+    ],
+    "en": [
+        "Local development driven by migrant associations and remittances.",
+        "Developing the capacity of local authorities to work with the diaspora.",
+        "Women entrepreneurs returning home start small businesses.",
+        "Vocational training for young people and new jobs in the oases.",
+    ],
+    "es": [
+        "La migración de los niños y el desarrollo local en los municipios rurales.",
+        "Las remesas de los migrantes apoyan la educación y la salud comunitaria.",
+        "Cooperación descentralizada entre municipios de Ecuador y de España.",
+    ],
+}
+LANGUAGES = list(SENTENCES)
 
 
-def paragraph(rng: random.Random, sentences: int) -> str:
-    return " ".join(rng.choice(SENTENCES) for _ in range(sentences))
+def paragraph(rng: random.Random, sentences: int, language: str) -> str:
+    return " ".join(rng.choice(SENTENCES[language]) for _ in range(sentences))
+
+
+def sentence(rng: random.Random, language: str, length: int) -> str:
+    return rng.choice(SENTENCES[language])[:length]
+
+
+def in_each_language(field: str, make) -> dict:
+    """``{"objective_fr": make("fr"), "objective_en": …}``."""
+    return {f"{field}_{language}": make(language) for language in LANGUAGES}
 
 
 def add_generated_content(total: int) -> None:
@@ -58,22 +78,24 @@ def add_generated_content(total: int) -> None:
     author = Member.objects.create_user("bench@example.org", name="Bench")
     organisations = Organisation.objects.bulk_create(
         Organisation(
-            name=f"Association {i} pour le développement",
+            name_fr=f"Association {i} pour le développement",
             slug=f"bench-org-{i}",
             kind="civil_society",
             country=countries[i % len(countries)],
-            description=paragraph(rng, 2),
+            **in_each_language("description", lambda language: paragraph(rng, 2, language)),
             verified=True,
         )
         for i in range(share)
     )
     projects = Project.objects.bulk_create(
         Project(
-            title=f"Projet {i}: {rng.choice(SENTENCES)[:120]}",
+            **in_each_language(
+                "title", lambda language, i=i: f"{i}: {sentence(rng, language, 120)}"
+            ),
             slug=f"bench-{i}",
             country=countries[i % len(countries)],
-            objective=paragraph(rng, 2),
-            description=paragraph(rng, 6),
+            **in_each_language("objective", lambda language: paragraph(rng, 2, language)),
+            **in_each_language("description", lambda language: paragraph(rng, 6, language)),
             phase=phase,
             duration_months=24,
             funding_amount=100_000,
@@ -86,28 +108,40 @@ def add_generated_content(total: int) -> None:
     )
     forum = Forum.objects.first() or Forum.objects.create(name="Bench", slug="bench")
     topics = Topic.objects.bulk_create(
-        Topic(forum=forum, title=rng.choice(SENTENCES)[:100], slug=f"bench-{i}", author=author)
-        for i in range(share)
-    )
-    Post.objects.bulk_create(
-        Post(
-            topic=topics[i % len(topics)],
+        Topic(
+            forum=forum,
+            title=sentence(rng, language, 100),
+            language=language,
+            slug=f"bench-{i}",
             author=author,
-            body=paragraph(rng, 4),
-            body_html=f"<p>{paragraph(rng, 4)}</p>",
         )
-        for i in range(5 * share)
+        for i, language in enumerate(rng.choice(LANGUAGES) for _ in range(share))
     )
+    posts = []
+    for i in range(5 * share):
+        language = rng.choice(LANGUAGES)
+        body = paragraph(rng, 4, language)
+        posts.append(
+            Post(
+                topic=topics[i % len(topics)],
+                author=author,
+                language=language,
+                body=body,
+                body_html=f"<p>{body}</p>",
+            )
+        )
+    Post.objects.bulk_create(posts)
     BlogPost.objects.bulk_create(
         BlogPost(
             author=author,
-            title=rng.choice(SENTENCES)[:100],
+            title=sentence(rng, language, 100),
+            language=language,
             slug=f"bench-{i}",
-            body_html=f"<p>{paragraph(rng, 8)}</p>",
+            body_html=f"<p>{paragraph(rng, 8, language)}</p>",
             status=BlogPostStatus.PUBLISHED,
             published_at=now - datetime.timedelta(days=i),
         )
-        for i in range(share)
+        for i, language in enumerate(rng.choice(LANGUAGES) for _ in range(share))
     )
 
 

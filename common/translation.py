@@ -53,6 +53,9 @@ def localized_value(field: str, prefix: str = "", language: str | None = None):
             for code in fallback_order(language)
         ),
         Value(""),
+        # Each language's column is a field class of its own, which Django cannot unify
+        # when it needs the type (in a GROUP BY, beside an aggregate).
+        output_field=models.TextField(),
     )
 
 
@@ -141,14 +144,19 @@ def country_choices() -> list[tuple[str, str]]:
 
 
 class WrittenInField(forms.ChoiceField):
-    """The language a member writes a text in: one of the site's, the page's by default."""
+    """The language a member writes a text in: one of the site's, the page's by default
+    (also when a form is posted without it)."""
 
     def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
         kwargs.setdefault("label", _("Language of the text"))
         kwargs.setdefault(
             "help_text", _("Readers' browsers and screen readers use it to read your text.")
         )
         super().__init__(choices=settings.LANGUAGES, **kwargs)
+
+    def clean(self, value):
+        return super().clean(value) or current_language()
 
     def get_bound_field(self, form, field_name):
         if not form.is_bound and field_name not in form.initial:

@@ -14,7 +14,8 @@ from django.conf import settings
 from django.core import signing
 from django.db import transaction
 from django.urls import reverse
-from django.utils import translation
+
+from common.mail import in_language
 
 UNSUBSCRIBE_SALT = "forums.unsubscribe"
 
@@ -57,7 +58,9 @@ def absolute_url(path: str) -> str:
     return settings.SITE_URL + path
 
 
-def unsubscribe_url(subscription) -> str:
-    with translation.override(settings.LANGUAGE_CODE):
+def unsubscribe_url(subscription, language: str) -> str:
+    """The unsubscribe link of ``subscription``, opening its page in ``language`` (that of
+    the email it is in)."""
+    with in_language(language):
         path = reverse("forums:unsubscribe", kwargs={"token": unsubscribe_token(subscription)})
     return absolute_url(path)

@@ -1,6 +1,7 @@
 """Loading the forum categories from ``fixtures/forums.json``.
 
-A forum already in the database (same slug) is left as staff edited it.
+A forum already in the database (same slug) is left as staff edited it; only its missing
+translations are filled in from the file (common/seed.py).
 """
 
 import json
@@ -8,19 +9,16 @@ from pathlib import Path
 
 from django.db import transaction
 
+from common.seed import SeedReport, load_row, with_translations
 from forums.models import Forum
-
-FORUM_FIELDS = ["name_fr", "name_en", "name_es", "description", "order"]
 
 
 @transaction.atomic
-def load_forums(path: Path) -> int:
-    """Create the forums of the file that are missing; return how many were created."""
+def load_forums(path: Path) -> SeedReport:
+    """Create the forums of the file that are missing and fill in missing translations."""
     data = json.loads(Path(path).read_text(encoding="utf-8"))
-    created = 0
+    fields = with_translations(Forum, ["name", "description", "order"])
+    report = SeedReport(created={"forums": 0})
     for row in data["forums"]:
-        _forum, was_created = Forum.objects.get_or_create(
-            slug=row["slug"], defaults={name: row[name] for name in FORUM_FIELDS if name in row}
-        )
-        created += was_created
-    return created
+        load_row(Forum, row, fields, kind="forums", report=report)
+    return report

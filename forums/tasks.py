@@ -2,18 +2,29 @@
 
 They are enqueued by forums/notifications.py once a post is committed. Each task reads the
 rows again, so what changed in between (a post hidden, a subscription removed) counts.
+
+Each follower is written to in their own language (``Member.language``). The email is
+rendered once per language (and per reason for following: the topic or its forum), not
+once per person: only the salutation and the unsubscribe link are filled in per person
+(``common.mail.PersonalParts``).
 """
 
 import logging
 import smtplib
+from collections import defaultdict
+from collections.abc import Callable, Hashable
 
-from django.conf import settings
 from django.db.models import F, Q
 from django.tasks import task
-from django.utils import translation
 
-from common.mail import send_templated_email
-from forums.models import BlogPost, Post, Subscription, is_moderator
+from common.mail import (
+    PersonalParts,
+    email_language,
+    in_language,
+    render_templated_email,
+    send_rendered_email,
+)
+from forums.models import MODERATORS_GROUP, BlogPost, Post, Subscription
 from forums.notifications import absolute_url, unsubscribe_url
 from network.models import Member
 
@@ -34,25 +45,61 @@ def _recipients(subscriptions, author_id):
     return list(chosen.values())
 
 
-def _send(template, subscription, context) -> bool:
-    link = unsubscribe_url(subscription)
-    context = {**context, "recipient": subscription.member, "subscription": subscription}
-    context["unsubscribe_url"] = link
-    try:
-        send_templated_email(
-            template,
-            [subscription.member.email],
-            context,
-            headers={
-                "List-Unsubscribe": f"<{link}>",
-                "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-            },
-        )
-    except (smtplib.SMTPException, OSError):
-        # One bad address must not keep the others from being told.
-        logger.exception("Could not send a notification to member %s", subscription.member_id)
-        return False
-    return True
+def _moderator_ids(member_ids) -> set[int]:
+    """Which of ``member_ids`` are moderators (as ``forums.models.is_moderator`` says: staff
+    or the moderators' group), in one query. They are all active (``_recipients``)."""
+    return set(
+        Member.objects.filter(pk__in=member_ids)
+        .filter(Q(is_staff=True) | Q(groups__name=MODERATORS_GROUP))
+        .values_list("pk", flat=True)
+    )
+
+
+def _send_to_followers(
+    template: str,
+    subscriptions: list,
+    context_for: Callable[[Hashable], dict],
+    kind_of: Callable[[Subscription], Hashable] = lambda subscription: None,
+) -> int:
+    """Email ``template`` to the member of each subscription; returns how many were sent.
+
+    Followers are grouped by language and by ``kind_of(subscription)`` (what else in the
+    email depends on what they follow): each group's email is rendered once, with the
+    context ``context_for(kind)`` made under that language (for its links), then filled in
+    with each person's name and unsubscribe link."""
+    groups = defaultdict(list)
+    for subscription in subscriptions:
+        key = (email_language(subscription.member.language), kind_of(subscription))
+        groups[key].append(subscription)
+    personal = PersonalParts("recipient_name", "unsubscribe_url")
+    sent = 0
+    for (language, kind), members_subscriptions in groups.items():
+        with in_language(language):
+            context = {**context_for(kind), **personal.placeholders}
+        shared = render_templated_email(template, context, language=language)
+        for subscription in members_subscriptions:
+            link = unsubscribe_url(subscription, language)
+            rendered = personal.fill(
+                shared,
+                {"recipient_name": subscription.member.display_name, "unsubscribe_url": link},
+            )
+            try:
+                send_rendered_email(
+                    rendered,
+                    [subscription.member.email],
+                    headers={
+                        "List-Unsubscribe": f"<{link}>",
+                        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+                    },
+                )
+            except (smtplib.SMTPException, OSError):
+                # One bad address must not keep the others from being told.
+                logger.exception(
+                    "Could not send a notification to member %s", subscription.member_id
+                )
+                continue
+            sent += 1
+    return sent
 
 
 @task
@@ -67,20 +114,27 @@ def notify_new_post(post_id: int) -> int:
     subscriptions = Subscription.objects.filter(Q(topic=topic) | Q(forum=topic.forum)).order_by(
         F("topic_id").asc(nulls_last=True), "pk"
     )
-    sent = 0
-    with translation.override(settings.LANGUAGE_CODE):
-        context = {
+    recipients = _recipients(subscriptions, post.author_id)
+    if hidden:  # only moderators may read it
+        moderators = _moderator_ids([subscription.member_id for subscription in recipients])
+        recipients = [s for s in recipients if s.member_id in moderators]
+
+    def context_for(follows_topic: bool) -> dict:
+        return {
             "post": post,
             "topic": topic,
             "author_name": post.author.display_name,
             "post_url": absolute_url(post.get_absolute_url()),
             "is_first_post": post.created == topic.created and post.author_id == topic.author_id,
+            "follows_topic": follows_topic,  # else its forum
         }
-        for subscription in _recipients(subscriptions, post.author_id):
-            if hidden and not is_moderator(subscription.member):
-                continue
-            sent += _send("forums/email/new_post", subscription, context)
-    return sent
+
+    return _send_to_followers(
+        "forums/email/new_post",
+        recipients,
+        context_for,
+        kind_of=lambda subscription: subscription.topic_id is not None,
+    )
 
 
 @task
@@ -92,13 +146,14 @@ def notify_new_blog_post(blog_post_id: int) -> int:
     if blog_post is None:  # unpublished or hidden since: nobody may read it
         return 0
     subscriptions = Subscription.objects.filter(blog_author_id=blog_post.author_id).order_by("pk")
-    sent = 0
-    with translation.override(settings.LANGUAGE_CODE):
-        context = {
+
+    def context_for(_kind) -> dict:
+        return {
             "blog_post": blog_post,
             "author_name": blog_post.author.display_name,
             "post_url": absolute_url(blog_post.get_absolute_url()),
         }
-        for subscription in _recipients(subscriptions, blog_post.author_id):
-            sent += _send("forums/email/new_blog_post", subscription, context)
-    return sent
+
+    return _send_to_followers(
+        "forums/email/new_blog_post", _recipients(subscriptions, blog_post.author_id), context_for
+    )

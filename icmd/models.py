@@ -6,6 +6,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from common.translation import localized_fields
+
 
 class PageQuerySet(models.QuerySet):
     def in_language(self, language: str):
@@ -60,14 +62,18 @@ class SearchDocumentKind(models.TextChoices):
 
 # The text search configurations made by migration 0003: French, English and Spanish
 # stemming, accents ignored ("developpement" finds "développement").
-SEARCH_CONFIGS = ("fr_unaccent", "en_unaccent", "es_unaccent")
+SEARCH_CONFIG_OF_LANGUAGE = {"fr": "fr_unaccent", "en": "en_unaccent", "es": "es_unaccent"}
+SEARCH_CONFIGS = tuple(SEARCH_CONFIG_OF_LANGUAGE.values())
 
 
 def _search_vector():
+    """Every language's title (weight A), text and names (weight B), each read in the
+    three configurations: words typed in any language find what is written in any other."""
+    titles, texts, names = (localized_fields(field) for field in ("title", "text", "names"))
     vector = None
     for config in SEARCH_CONFIGS:
-        part = SearchVector("title", config=config, weight="A") + SearchVector(
-            "text", config=config, weight="B"
+        part = SearchVector(*titles, config=config, weight="A") + SearchVector(
+            *texts, *names, config=config, weight="B"
         )
         vector = part if vector is None else vector + part
     return vector
@@ -77,10 +83,14 @@ class SearchDocument(models.Model):
     """One public thing the site search finds: a published project, a listed
     organisation, a visible topic or reply, a published blog post or news item.
 
-    Kept up to date by icmd/search_index.py (signals) and `manage.py
-    rebuild_search_index`; only what anyone may read is indexed. ``vector`` is computed
-    by PostgreSQL from ``title`` (weight A) and ``text`` (weight B) in the three
-    configurations, and GIN-indexed.
+    What it says is stored once per language, in the language it is written in: the
+    title, the text (a project's or an organisation's translations; what a member wrote,
+    only in the language they wrote it in, ``author_language``) and the names of what it
+    belongs to (country, themes, partners, city), which exist in every language whatever
+    the languages of the text. Kept up to date by icmd/search_index.py (signals) and
+    `manage.py rebuild_search_index`; only what anyone may read is indexed. ``vector`` is
+    computed by PostgreSQL from every title (weight A), text and names (weight B) in the
+    three configurations, and GIN-indexed.
     """
 
     content_type = models.ForeignKey(
@@ -88,8 +98,22 @@ class SearchDocument(models.Model):
     )
     object_id = models.PositiveBigIntegerField()
     kind = models.CharField(_("kind"), max_length=16, choices=SearchDocumentKind.choices)
-    title = models.CharField(_("title"), max_length=500)
-    text = models.TextField(_("text"), blank=True)
+    title_fr = models.CharField(_("title in French"), max_length=500, blank=True)
+    title_en = models.CharField(_("title in English"), max_length=500, blank=True)
+    title_es = models.CharField(_("title in Spanish"), max_length=500, blank=True)
+    text_fr = models.TextField(_("text in French"), blank=True)
+    text_en = models.TextField(_("text in English"), blank=True)
+    text_es = models.TextField(_("text in Spanish"), blank=True)
+    names_fr = models.TextField(_("names in French"), blank=True)
+    names_en = models.TextField(_("names in English"), blank=True)
+    names_es = models.TextField(_("names in Spanish"), blank=True)
+    author_language = models.CharField(
+        _("author's language"),
+        max_length=8,
+        choices=settings.LANGUAGES,
+        blank=True,
+        help_text=_("What a member wrote: the language they wrote it in. Empty otherwise."),
+    )
     url = models.CharField(
         _("address"), max_length=500, help_text=_("In the default language; translated on display.")
     )
@@ -113,4 +137,5 @@ class SearchDocument(models.Model):
         indexes = [GinIndex(fields=["vector"], name="searchdocument_vector", fastupdate=False)]
 
     def __str__(self):
-        return f"{self.get_kind_display()}: {self.title}"
+        titles = [getattr(self, column) for column in localized_fields("title")]
+        return f"{self.get_kind_display()}: {next(filter(None, titles), '')}"

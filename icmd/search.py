@@ -2,9 +2,11 @@
 
 The words typed are read as a web search ("quoted phrase", or, -word) in French, English
 and Spanish at once, accents ignored; results are ranked with ts_rank (a match in a title
-weighs more than one in a text) and grouped in sections. Matching words are marked with
-ts_headline for the rows shown only, and the marked text is escaped before any <mark> is
-added, so nothing anyone wrote can become markup.
+weighs more than one in a text) and grouped in sections. Content in any language is
+found, and each result is shown in the visitor's language where it has it, else in the
+language it has (marked as such), its snippet in a language whose text holds the words
+found. Matching words are marked with ts_headline for the rows shown only, and the marked
+text is escaped before any <mark> is added, so nothing anyone wrote can become markup.
 """
 
 import re
@@ -20,11 +22,22 @@ from django.urls import translate_url
 from django.utils import timezone, translation
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from common.pagination import paginate
-from icmd.models import SEARCH_CONFIGS, SearchDocument, SearchDocumentKind
+from common.translation import (
+    LANGUAGE_CODES,
+    current_language,
+    fallback_order,
+    localized_field,
+    localized_fields,
+)
+from icmd.models import (
+    SEARCH_CONFIG_OF_LANGUAGE,
+    SEARCH_CONFIGS,
+    SearchDocument,
+    SearchDocumentKind,
+)
 
 MAX_QUERY_LENGTH = 200
 PREVIEW_SIZE = 5  # results per section when all sections are shown
@@ -96,7 +109,14 @@ def matching_documents(query: SearchQuery):
     )
 
 
-RESULT_FIELDS = ["id", "kind", "title", "url", "date"]
+RESULT_FIELDS = [
+    "id",
+    "kind",
+    "url",
+    "date",
+    "author_language",
+    *localized_fields("title"),
+]
 BEST_FIRST = ["-rank", F("date").desc(nulls_last=True), "-id"]
 
 
@@ -110,16 +130,80 @@ def ranked(documents, query):
     return documents.annotate(rank=SearchRank(F("vector"), query)).only(*RESULT_FIELDS)
 
 
+# Which language a result is shown in. The title: the page's language, else the first
+# that has one (French, English, Spanish). The snippet: the page's language if its text
+# or names hold the words searched for; else the first other language whose text holds
+# them (alone, else with its title when the title alone does not), so that the words
+# found show; else the first language that has a text, and the page's if none has.
+# Another language's names are never shown: "Marruecos" found on an English page shows
+# the English text, which says "Morocco".
+
+
+def _in_each_config(sql: str) -> str:
+    return " || ".join(f"to_tsvector('{config}', {sql})" for config in SEARCH_CONFIGS)
+
+
+def _matches(sql: str) -> str:
+    return f"({_in_each_config(sql)}) @@ q.query"
+
+
+def _title(code: str) -> str:
+    return f"d.{localized_field('title', code)}"
+
+
+def _text(code: str) -> str:
+    return f"d.{localized_field('text', code)}"
+
+
+def _text_and_names(code: str) -> str:
+    names = f"d.{localized_field('names', code)}"
+    return f"concat_ws(E'\\n', NULLIF({_text(code)}, ''), NULLIF({names}, ''))"
+
+
+def _title_language_sql(order: list[str]) -> str:
+    cases = " ".join(f"WHEN {_title(code)} <> '' THEN '{code}'" for code in order)
+    return f"CASE {cases} ELSE '{order[0]}' END"
+
+
+def _snippet_language_sql(order: list[str]) -> str:
+    page_language, others = order[0], order[1:]
+
+    def snippet(code):
+        return _text_and_names(code) if code == page_language else _text(code)
+
+    def with_title(code):
+        return f"{_title(code)} || ' ' || {snippet(code)}"
+
+    cases = [
+        f"WHEN {_matches(snippet(page_language))} THEN '{page_language}'",
+        *(f"WHEN {_text(code)} <> '' AND {_matches(_text(code))} THEN '{code}'" for code in others),
+        *(
+            f"WHEN {_matches(with_title(code))} AND NOT {_matches(_title(code))} THEN '{code}'"
+            for code in order
+        ),
+        *(f"WHEN {_text(code)} <> '' THEN '{code}'" for code in order),
+    ]
+    return f"CASE {' '.join(cases)} ELSE '{page_language}' END"
+
+
+def _in_language_sql(column_sql, language_sql: str) -> str:
+    """``column_sql(code)`` in the language ``language_sql`` gives."""
+    cases = " ".join(f"WHEN '{code}' THEN {column_sql(code)}" for code in LANGUAGE_CODES)
+    return f"CASE {language_sql} {cases} END"
+
+
 # Marking matches. PostgreSQL marks them with \x02 and \x03 (the index holds no control
-# characters); the text is then escaped and only those marks become <mark>. The fragment
-# is chosen in the first language whose stemming matches the text, and the words matching
-# in the others are marked too.
+# characters); the text is then escaped and only those marks become <mark>. The passages
+# are chosen with the stemming of the text's language if it matches, else of the first
+# language whose stemming does, and the words matching in the others are marked too.
 START, STOP = "\x02", "\x03"
 MARK_OPTIONS = f"StartSel={START}, StopSel={STOP}, HighlightAll=true"
 FRAGMENT_OPTIONS = (
     f"StartSel={START}, StopSel={STOP}, MaxWords=30, MinWords=12, MaxFragments=2, "
     'FragmentDelimiter=" … "'
 )
+# Without a match, ts_headline gives the first MinWords words.
+OPENING_OPTIONS = f"StartSel={START}, StopSel={STOP}, MaxWords=35, MinWords=30"
 
 
 def _mark_all(sql: str) -> str:
@@ -128,13 +212,25 @@ def _mark_all(sql: str) -> str:
     return sql
 
 
-def _fragment_sql() -> str:
-    best_config = " ".join(
-        f"WHEN to_tsvector('{config}', d.text) @@ q.query THEN '{config}'::regconfig"
-        for config in SEARCH_CONFIGS
+def _config_sql(language_sql: str) -> str:
+    """The text search configuration of the language ``language_sql`` gives."""
+    cases = " ".join(
+        f"WHEN '{code}' THEN '{config}'::regconfig"
+        for code, config in SEARCH_CONFIG_OF_LANGUAGE.items()
     )
-    first = f"CASE {best_config} ELSE '{SEARCH_CONFIGS[0]}'::regconfig END"
-    return _mark_all(f"ts_headline({first}, d.text, q.query, '{FRAGMENT_OPTIONS}')")
+    return f"CASE {language_sql} {cases} ELSE '{SEARCH_CONFIGS[0]}'::regconfig END"
+
+
+def _fragment_sql(text_sql: str, config_sql: str) -> str:
+    """Up to two passages around the matches, or where the text does not hold the words
+    searched for (they were in the title), its first thirty words."""
+    passages = " ".join(
+        f"WHEN to_tsvector({config}, {text_sql}) @@ q.query "
+        f"THEN ts_headline({config}, {text_sql}, q.query, '{FRAGMENT_OPTIONS}')"
+        for config in [config_sql, *(f"'{name}'::regconfig" for name in SEARCH_CONFIGS)]
+    )
+    opening = f"ts_headline({config_sql}, {text_sql}, q.query, '{OPENING_OPTIONS}')"
+    return _mark_all(f"CASE {passages} ELSE {opening} END")
 
 
 def marked_html(marked_text: str) -> SafeString:
@@ -145,27 +241,95 @@ def marked_html(marked_text: str) -> SafeString:
     return mark_safe(escaped)  # noqa: S308 - escaped above; only <mark> was added
 
 
+@dataclass(frozen=True)
+class ShownText:
+    """A result's title or snippet as shown: ``language`` is its ``lang`` attribute
+    (empty: the page's language), ``note`` whether "Only available in …" follows it."""
+
+    html: SafeString
+    language: str = ""
+    note: bool = False
+
+
+def shown_text(html, language, *, page_language, written_by_member, note_allowed=True):
+    """What a member wrote always carries the language they wrote it in, with no note;
+    the site's own content, shown in another language than the page's, carries that
+    language and the note (unless ``note_allowed`` is false: names, or a note nearby)."""
+    if written_by_member:
+        return ShownText(html, language)
+    if language == page_language:
+        return ShownText(html)
+    return ShownText(html, language, note_allowed)
+
+
+def _unmarked(order: list[str]):
+    """A document's title, unmarked and with no snippet: for one removed from the index
+    between finding and marking it."""
+
+    def title_and_language(document):
+        for code in order:
+            if title := getattr(document, localized_field("title", code)):
+                return (code, title, code, "")
+        return (order[0], "", order[0], "")
+
+    return title_and_language
+
+
 def add_marked_text(documents: list, words: str) -> None:
-    """Set ``title_html`` and ``snippet_html`` on the documents shown, in one query."""
+    """Set ``shown_title`` and ``snippet`` (ShownText) and ``link`` on the documents
+    shown, in the page's language where they have it, in one query."""
     if not documents:
         return
+    page_language = current_language()
+    order = fallback_order(page_language)
+    # Each step in a materialised query of its own, so that PostgreSQL computes each choice
+    # once per row instead of once per mention.
     sql = (
-        f"WITH q AS (SELECT {_tsquery_sql()} AS query) "
-        f"SELECT d.id, {_mark_all('d.title')}, {_fragment_sql()} "
-        "FROM icmd_searchdocument d, q WHERE d.id = ANY(%s)"
+        f"WITH q AS (SELECT {_tsquery_sql()} AS query), "
+        "chosen AS MATERIALIZED ("
+        f"SELECT d.id, {_title_language_sql(order)} AS title_language, "
+        f"{_snippet_language_sql(order)} AS snippet_language "
+        "FROM icmd_searchdocument d CROSS JOIN q WHERE d.id = ANY(%s)), "
+        "shown AS MATERIALIZED ("
+        "SELECT chosen.*, "
+        f"{_in_language_sql(_title, 'chosen.title_language')} AS title, "
+        f"{_in_language_sql(_text_and_names, 'chosen.snippet_language')} AS text, "
+        f"{_config_sql('chosen.snippet_language')} AS config "
+        "FROM chosen JOIN icmd_searchdocument d ON d.id = chosen.id) "
+        f"SELECT shown.id, shown.title_language, {_mark_all('shown.title')}, "
+        f"shown.snippet_language, {_fragment_sql('shown.text', 'shown.config')} "
+        "FROM shown CROSS JOIN q"
     )
     params = [words] * len(SEARCH_CONFIGS) + [[document.pk for document in documents]]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        marked = {pk: (title, text) for pk, title, text in cursor.fetchall()}
-    language = get_language()
+        marked = {row[0]: row[1:] for row in cursor.fetchall()}
+    unmarked = _unmarked(order)
     # Addresses are stored in the default language, which is how they resolve.
     with translation.override(settings.LANGUAGE_CODE):
         for document in documents:
-            title, text = marked.get(document.pk, (document.title, ""))
-            document.title_html = marked_html(title)
-            document.snippet_html = marked_html(text)
-            document.link = translate_url(document.url, language)
+            title_language, title, snippet_language, snippet = marked.get(
+                document.pk, unmarked(document)
+            )
+            written_by_member = bool(document.author_language)
+            document.shown_title = shown_text(
+                marked_html(title),
+                title_language,
+                page_language=page_language,
+                written_by_member=written_by_member,
+                # An organisation's name is the same in every language unless it has an
+                # official translation: no note, as on its own page.
+                note_allowed=document.kind != SearchDocumentKind.ORGANISATION,
+            )
+            document.snippet = shown_text(
+                marked_html(snippet),
+                snippet_language,
+                page_language=page_language,
+                written_by_member=written_by_member,
+                # One note is enough when title and snippet are in the same language.
+                note_allowed=not (document.shown_title.note and title_language == snippet_language),
+            )
+            document.link = translate_url(document.url, page_language)
 
 
 @dataclass

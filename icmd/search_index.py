@@ -10,12 +10,18 @@ public index; hidden content is reached through the moderation pages.
 to them (created, edited, hidden, unpublished, deleted): signals call it (connected in
 ``IcmdConfig.ready``), and ``rebuild()`` (``manage.py rebuild_search_index``) redoes
 everything. Author names are not indexed, so an anonymised account leaves nothing behind.
+
+Each language's title and text go in that language's columns: a project's or an
+organisation's translations, what a member wrote only in the language they wrote it in.
+The names of a project's country, themes and partners (an organisation's city and
+country) go in every language's ``names`` column, so that "Marruecos" or "gender" find it
+whatever languages it is written in.
 """
 
 import functools
 import html
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
@@ -27,11 +33,11 @@ from django.utils import translation
 from django.utils.html import strip_tags
 from django_countries import countries
 
+from common.translation import LANGUAGE_CODES, localized_field, localized_fields, text_in_language
 from forums.models import BlogPost, BlogPostKind, BlogPostStatus, Post, Topic
 from icmd.models import SearchDocument, SearchDocumentKind
 from projects.models import Organisation, Partnership, Project, Theme
 
-LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]
 # Control characters never reach the index: the search marks matches with \x02 and \x03.
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 CHUNK_SIZE = 500
@@ -47,21 +53,33 @@ def html_to_text(fragment: str) -> str:
 
 
 @functools.cache
-def country_names(code: str) -> str:
-    """A country's name in every language of the site: "Sénégal Senegal"."""
+def country_name(code: str, language: str) -> str:
+    """A country's name in one of the site's languages: "Maroc", "Morocco", "Marruecos"."""
     if not code:
         return ""
-    names = []
-    for language in LANGUAGE_CODES:
-        with translation.override(language):
-            name = str(countries.name(code))
-        if name and name not in names:
-            names.append(name)
-    return " ".join(names)
+    with translation.override(language):
+        return str(countries.name(code))
 
 
-def translated_names(item) -> list[str]:
-    return [name for name in (item.name, item.name_en, item.name_es) if name]
+def own_text(obj, field_name: str, language: str) -> str:
+    """``obj``'s translated field as written in ``language``, without fallback."""
+    return getattr(obj, localized_field(field_name, language)) or ""
+
+
+def name_in(obj, field_name: str, language: str) -> str:
+    """A name in ``language``, else as it is written in another: most organisations' names
+    are the same in every language."""
+    return text_in_language(obj, field_name, language).text
+
+
+def names(*parts) -> str:
+    """Names of what something belongs to (partners, country, themes), for one language."""
+    return " · ".join(part for part in parts if part)
+
+
+def written_in(language: str) -> str:
+    """The language a member wrote in, as one of the site's languages."""
+    return language if language in LANGUAGE_CODES else settings.LANGUAGE_CODE
 
 
 def default_language_url(obj) -> str:
@@ -71,11 +89,17 @@ def default_language_url(obj) -> str:
 
 @dataclass
 class Document:
+    """What the index holds of one thing: per language, its title, its text and the names
+    of what it belongs to (a language missing from a dict is empty); for what a member
+    wrote, the language they wrote it in."""
+
     kind: str
-    title: str
-    text: str
     url: str
     date: object = None
+    titles: dict[str, str] = field(default_factory=dict)
+    texts: dict[str, str] = field(default_factory=dict)
+    names: dict[str, str] = field(default_factory=dict)
+    author_language: str = ""
 
 
 def join(*parts) -> str:
@@ -94,22 +118,28 @@ def project_rows():
 
 
 def project_document(project: Project) -> Document:
-    partners = [p.organisation.name for p in project.partnerships.all()]
-    themes = [name for theme in project.themes.all() for name in translated_names(theme)]
-    return Document(
+    """Its translations, and in every language the names of its partners, country and
+    themes: "Marruecos" and "gender" find it whatever languages it is written in."""
+    partners = [partnership.organisation for partnership in project.partnerships.all()]
+    themes = list(project.themes.all())
+    document = Document(
         kind=SearchDocumentKind.PROJECT,
-        title=project.title,
-        text=join(
-            project.locality,
-            project.objective,
-            project.description,
-            " · ".join(partners),
-            country_names(project.country.code),
-            " · ".join(themes),
-        ),
         url=default_language_url(project),
         date=project.created,
     )
+    for language in LANGUAGE_CODES:
+        document.titles[language] = own_text(project, "title", language)
+        document.texts[language] = join(
+            own_text(project, "locality", language),
+            own_text(project, "objective", language),
+            own_text(project, "description", language),
+        )
+        document.names[language] = names(
+            ", ".join(name_in(partner, "name", language) for partner in partners),
+            country_name(project.country.code, language),
+            ", ".join(name_in(theme, "name", language) for theme in themes),
+        )
+    return document
 
 
 def organisation_rows():
@@ -117,15 +147,20 @@ def organisation_rows():
 
 
 def organisation_document(organisation: Organisation) -> Document:
-    return Document(
+    document = Document(
         kind=SearchDocumentKind.ORGANISATION,
-        title=organisation.name,
-        text=join(
-            organisation.city, organisation.description, country_names(organisation.country.code)
-        ),
         url=default_language_url(organisation),
         date=organisation.created,
     )
+    for language in LANGUAGE_CODES:
+        # Its name only in the languages it is written in: the search shows it as it is
+        # written on the organisation's page, marked with its language.
+        document.titles[language] = own_text(organisation, "name", language)
+        document.texts[language] = own_text(organisation, "description", language)
+        document.names[language] = names(
+            organisation.city, country_name(organisation.country.code, language)
+        )
+    return document
 
 
 def _first_post_of(topic_ref):
@@ -143,16 +178,21 @@ def topic_rows():
 
 
 def topic_document(topic: Topic) -> Document:
+    """In the language its author wrote it in, with its first post."""
+    language = written_in(topic.language)
     return Document(
         kind=SearchDocumentKind.TOPIC,
-        title=topic.title,
-        text=join(
-            html_to_text(topic.first_post_html),
-            topic.guiding_questions,
-            html_to_text(topic.summary_html),
-        ),
         url=default_language_url(topic),
         date=topic.created,
+        titles={language: topic.title},
+        texts={
+            language: join(
+                html_to_text(topic.first_post_html),
+                topic.guiding_questions,
+                html_to_text(topic.summary_html),
+            )
+        },
+        author_language=language,
     )
 
 
@@ -169,12 +209,15 @@ def post_rows():
 
 
 def post_document(post: Post) -> Document:
+    """The reply in its author's language, under its topic's title in the topic's."""
+    language = written_in(post.language)
     return Document(
         kind=SearchDocumentKind.POST,
-        title=post.topic.title,
-        text=html_to_text(post.body_html),
         url=default_language_url(post),
         date=post.created,
+        titles={written_in(post.topic.language): post.topic.title},
+        texts={language: html_to_text(post.body_html)},
+        author_language=language,
     )
 
 
@@ -188,12 +231,14 @@ def blog_post_rows():
 
 def blog_post_document(post: BlogPost) -> Document:
     news = post.kind == BlogPostKind.NEWS
+    language = written_in(post.language)
     return Document(
         kind=SearchDocumentKind.NEWS if news else SearchDocumentKind.BLOG,
-        title=post.title,
-        text=join(post.summary, html_to_text(post.body_html)),
         url=default_language_url(post),
         date=post.published_at,
+        titles={language: post.title},
+        texts={language: join(post.summary, html_to_text(post.body_html))},
+        author_language=language,
     )
 
 
@@ -217,8 +262,19 @@ def _search_documents(model, rows) -> list[SearchDocument]:
                 content_type=content_type,
                 object_id=row.pk,
                 kind=document.kind,
-                title=clean(document.title)[:500],
-                text=clean(document.text),
+                **{
+                    localized_field("title", language): clean(document.titles.get(language))[:500]
+                    for language in LANGUAGE_CODES
+                },
+                **{
+                    localized_field("text", language): clean(document.texts.get(language))
+                    for language in LANGUAGE_CODES
+                },
+                **{
+                    localized_field("names", language): clean(document.names.get(language))
+                    for language in LANGUAGE_CODES
+                },
+                author_language=document.author_language,
                 url=document.url,
                 date=document.date,
             )
@@ -231,7 +287,15 @@ def _save(documents: list[SearchDocument]) -> None:
         documents,
         update_conflicts=True,
         unique_fields=["content_type", "object_id"],
-        update_fields=["kind", "title", "text", "url", "date"],
+        update_fields=[
+            "kind",
+            *localized_fields("title"),
+            *localized_fields("text"),
+            *localized_fields("names"),
+            "author_language",
+            "url",
+            "date",
+        ],
     )
 
 

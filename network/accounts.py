@@ -60,12 +60,14 @@ def member_data(member: Member) -> dict[str, Any]:
             "affiliation": member.affiliation,
             "bio": member.bio,
         },
-        "expertise": [
-            {"slug": theme.slug, "name": theme.name} for theme in member.expertise.all()
-        ],
+        "expertise": [{"slug": theme.slug, "name": theme.name} for theme in member.expertise.all()],
         "visibility": {
             "value": member.visibility,
             "label": str(Visibility(member.visibility).label),
+        },
+        "language": {
+            "value": member.language,
+            "label": str(member.get_language_display()),
         },
         "email_addresses": [
             {"email": address.email, "verified": address.verified, "primary": address.primary}

@@ -1,10 +1,15 @@
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.models import EmailAddress
 from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.core.ratelimit import respond_429
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import UserAttributeSimilarityValidator
 from django.core.exceptions import ValidationError
-from django.urls import reverse
+from django.urls import reverse, translate_url
+
+from common.mail import in_language
+from common.translation import current_language
+from network.models import Member
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -50,3 +55,48 @@ class AccountAdapter(DefaultAccountAdapter):
             if error.code == "too_many_login_attempts":
                 raise ImmediateHttpResponse(respond_429(request)) from error
             raise
+
+    # --- Emails (verification, password reset, account notifications) -------------------
+
+    def send_mail(self, template_prefix, email, context):
+        """Every email of the account flows in the recipient's language: the member's
+        preferred language (chosen at sign-up, edited on the profile), or, for an address
+        that has no account, the page's. The links in the context were made for the page's
+        language: they are moved to the recipient's (``/fr/…`` → ``/en/…``)."""
+        language = _recipient_language(email, context.get("user"))
+        context = {
+            key: _link_in_language(value, language) if key.endswith("_url") else value
+            for key, value in context.items()
+        }
+        with in_language(language):
+            super().send_mail(template_prefix, email, context)
+
+    def send_notification_mail(self, template_prefix, user, context=None, email=None):
+        """Notifications (password changed, address changed…) may go to an address the
+        account no longer has: the account, passed along, tells the language."""
+        super().send_notification_mail(
+            template_prefix, user, {"user": user, **(context or {})}, email
+        )
+
+
+def _recipient_language(email: str, user=None) -> str:
+    if isinstance(user, Member) and user.pk is not None:
+        return user.language
+    address = (
+        EmailAddress.objects.filter(email__iexact=email, user__isnull=False)
+        .select_related("user")
+        .order_by("-verified", "-primary")
+        .first()
+    )
+    if address is not None:
+        return address.user.language
+    member = Member.objects.filter(email__iexact=email).first()
+    return member.language if member is not None else current_language()
+
+
+def _link_in_language(url, language: str):
+    """``url`` (a page of the site in the active language) in ``language``; anything else
+    unchanged."""
+    if not isinstance(url, str) or not url:
+        return url
+    return translate_url(url, language)

@@ -1,6 +1,8 @@
 from django import forms
+from django.conf import settings
 from django.contrib.auth.forms import BaseUserCreationForm, UserChangeForm
 from django.db.models.functions import Lower
+from django.utils.text import capfirst
 from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import LazyTypedChoiceField
@@ -48,6 +50,28 @@ class ProfileFieldsMixin(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 5}),
     )
+
+
+class EmailLanguageField(forms.ChoiceField):
+    """The language the portal writes to a member in; the page's language unless the
+    form says otherwise."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", _("Language for emails"))
+        kwargs.setdefault(
+            "help_text", _("The portal writes to you in this language (emails, notifications).")
+        )
+        # Each language named in itself: who reads it is looking for their own.
+        choices = [
+            (code, capfirst(get_language_info(code)["name_local"]))
+            for code, _name in settings.LANGUAGES
+        ]
+        super().__init__(choices=choices, **kwargs)
+
+    def get_bound_field(self, form, field_name):
+        if not form.is_bound and form.initial.get(field_name) is None:
+            form.initial[field_name] = current_language()
+        return super().get_bound_field(form, field_name)
 
 
 class JoinAs:
@@ -98,6 +122,8 @@ class SignupForm(ProfileFieldsMixin):
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
     )
+    # Not required: without it (a form posted by other means), the page's language.
+    language = EmailLanguageField(required=False)
 
     def clean(self):
         data = super().clean()
@@ -126,6 +152,7 @@ class SignupForm(ProfileFieldsMixin):
         data = self.cleaned_data
         for field in ("name", "country", "city", "affiliation", "bio"):
             setattr(user, field, data.get(field) or "")
+        user.language = data.get("language") or current_language()
         user.save()
         user.expertise.set(data.get("expertise") or [])
         if data["join_as"] == JoinAs.EXISTING:
@@ -149,9 +176,20 @@ class SignupForm(ProfileFieldsMixin):
 class ProfileForm(ProfileFieldsMixin, forms.ModelForm):
     """What a member edits about themselves; only these fields, whatever else is posted."""
 
+    language = EmailLanguageField()
+
     class Meta:
         model = Member
-        fields = ["name", "country", "city", "affiliation", "expertise", "bio", "visibility"]
+        fields = [
+            "name",
+            "country",
+            "city",
+            "affiliation",
+            "expertise",
+            "bio",
+            "visibility",
+            "language",
+        ]
         widgets = {"visibility": forms.RadioSelect}
 
 

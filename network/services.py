@@ -5,12 +5,13 @@ Each function is one transaction; views and admin call these instead of saving m
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from common.mail import send_templated_email
+from common.mail import in_language, send_templated_email
 from network.models import Member, Membership, MembershipRole, MembershipStatus
 from projects.models import Organisation
 
@@ -109,18 +110,24 @@ def _decide(membership: Membership, status: str, by: Member, reason: str) -> Non
 
 
 def _notify(membership: Membership, template: str, request=None) -> None:
-    path = membership.organisation.get_absolute_url()
-    context = {
-        "membership": membership,
-        "member": membership.member,
-        "organisation": membership.organisation,
-        "organisation_url": request.build_absolute_uri(path) if request else path,
-    }
-    transaction.on_commit(
-        lambda: send_templated_email(
-            f"network/email/{template}", [membership.member.email], context
-        )
-    )
+    """Tell the member of a decision, once it is committed, in the member's language
+    (not that of whoever decided: staff may decide in the admin in another language)."""
+    member = membership.member
+
+    def send():
+        with in_language(member.language):
+            path = membership.organisation.get_absolute_url()
+            context = {
+                "membership": membership,
+                "member": member,
+                "organisation": membership.organisation,
+                "organisation_url": (
+                    request.build_absolute_uri(path) if request else settings.SITE_URL + path
+                ),
+            }
+        send_templated_email(f"network/email/{template}", member, context)
+
+    transaction.on_commit(send)
 
 
 @transaction.atomic

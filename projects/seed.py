@@ -1,15 +1,15 @@
 """Loading the seed catalogue (``fixtures/catalogue.json``) without ever duplicating a row.
 
-Rows are matched by slug: a row already there is left as it is, so edits made by staff
-survive a second load.
+Rows are matched by slug: a row already there keeps what staff made of it, so edits survive
+a second load; only its missing translations are filled in from the file (common/seed.py).
 """
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
 
 from django.db import transaction
 
+from common.seed import SeedReport, load_row, with_translations
 from projects.models import (
     Organisation,
     Partnership,
@@ -21,56 +21,30 @@ from projects.models import (
 )
 
 
-@dataclass
-class SeedReport:
-    created: dict[str, int]
-
-    def __str__(self):
-        return ", ".join(f"{count} {name}" for name, count in self.created.items())
-
-
 @transaction.atomic
 def load_catalogue(path: Path) -> SeedReport:
     data = json.loads(Path(path).read_text(encoding="utf-8"))
-    created = {"phases": 0, "themes": 0, "criteria": 0, "organisations": 0, "projects": 0}
+    report = SeedReport()
 
-    def get_or_create(model, key, row, fields):
-        obj, was_created = model.objects.get_or_create(
-            slug=row["slug"],
-            defaults={name: row[name] for name in fields if name in row},
-        )
-        created[key] += was_created
-        return obj, was_created
+    def load(model, kind, row, fields):
+        return load_row(model, row, with_translations(model, fields), kind=kind, report=report)
 
     phases = {
-        row["slug"]: get_or_create(
+        row["slug"]: load(
             Phase,
             "phases",
             row,
-            [
-                "name",
-                "name_en",
-                "name_es",
-                "start_date",
-                "end_date",
-                "reported_projects",
-                "reported_countries",
-            ],
+            ["name", "start_date", "end_date", "reported_projects", "reported_countries"],
         )[0]
         for row in data["phases"]
     }
-    themes = {
-        row["slug"]: get_or_create(Theme, "themes", row, ["name", "name_en", "name_es"])[0]
-        for row in data["themes"]
-    }
+    themes = {row["slug"]: load(Theme, "themes", row, ["name"])[0] for row in data["themes"]}
     criteria = {
-        row["slug"]: get_or_create(
-            SelectionCriterion, "criteria", row, ["name", "name_en", "name_es", "order"]
-        )[0]
+        row["slug"]: load(SelectionCriterion, "criteria", row, ["name", "order"])[0]
         for row in data["selection_criteria"]
     }
     organisations = {
-        row["slug"]: get_or_create(
+        row["slug"]: load(
             Organisation,
             "organisations",
             row,
@@ -79,11 +53,10 @@ def load_catalogue(path: Path) -> SeedReport:
         for row in data["organisations"]
     }
     for row in data["projects"]:
-        defaults = dict(row, phase=phases[row["phase"]])
-        project, was_created = get_or_create(
+        project, was_created = load(
             Project,
             "projects",
-            defaults,
+            dict(row, phase=phases[row["phase"]]),
             [
                 "title",
                 "country",
@@ -112,4 +85,4 @@ def load_catalogue(path: Path) -> SeedReport:
             )
             for order, slug in enumerate(row["partners"])
         )
-    return SeedReport(created)
+    return report

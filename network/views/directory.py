@@ -8,6 +8,7 @@ from django.db.models import Func, IntegerField, OuterRef, Prefetch, Subquery
 from django.shortcuts import render
 
 from common.pagination import paginate
+from common.translation import localized_fields
 from network.filters import MemberFilter, OrganisationFilter
 from network.models import Member, Membership
 from projects.models import Organisation, Partnership, natural_order
@@ -29,7 +30,7 @@ def with_organisations(members):
         Membership.objects.approved()
         .filter(organisation__in=Organisation.objects.listed())
         .select_related("organisation")
-        .only("member_id", "role", "organisation__name", "organisation__slug")
+        .only("member_id", "role", *localized_fields("organisation__name"), "organisation__slug")
         .order_by(natural_order("organisation__name"))
     )
     return members.prefetch_related(

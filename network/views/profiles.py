@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from common.mail import send_templated_email
+from common.mail import in_language, send_templated_email
 from network import accounts
 from network.forms import ContactForm, DeleteAccountForm, ProfileForm
 from network.models import Member, Membership
@@ -115,21 +115,22 @@ def contact_member(request, slug):
             ),
         )
         return _render_profile(request, recipient, form, status=HTTPStatus.TOO_MANY_REQUESTS)
+    sender_url = ""
+    if Member.objects.visible_to(recipient).filter(pk=sender.pk).exists():
+        # A link to the sender's profile, when the recipient may open it, in the
+        # recipient's language (as the whole email).
+        with in_language(recipient.language):
+            sender_url = request.build_absolute_uri(sender.get_absolute_url())
     context = {
         "sender": sender,
-        # A link to the sender's profile, when the recipient may open it.
-        "sender_url": (
-            request.build_absolute_uri(sender.get_absolute_url())
-            if Member.objects.visible_to(recipient).filter(pk=sender.pk).exists()
-            else ""
-        ),
+        "sender_url": sender_url,
         "recipient": recipient,
         "subject": form.cleaned_data["subject"],
         "message": form.cleaned_data["message"],
     }
     try:
         send_templated_email(
-            "network/email/contact_message", [recipient.email], context, reply_to=[sender.email]
+            "network/email/contact_message", recipient, context, reply_to=[sender.email]
         )
     except (smtplib.SMTPException, OSError):
         logger.exception("Could not send a message from member %s to %s", sender.pk, recipient.pk)

@@ -5,6 +5,7 @@ unsubscribe link (a page with a button, and RFC 8058's List-Unsubscribe-Post).""
 
 import email.policy
 import re
+from types import SimpleNamespace
 from urllib.parse import urlsplit
 
 import pytest
@@ -13,12 +14,14 @@ from django.contrib.auth.models import Group
 from django.core import mail, signing
 from django.core.cache import cache
 from django.test import Client
+from django.test.signals import template_rendered
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from forums import blog_services, services
 from forums.models import MODERATORS_GROUP, BlogPost, Forum, Subscription
 from forums.notifications import UNSUBSCRIBE_SALT, unsubscribe_token
+from forums.tasks import notify_new_blog_post, notify_new_post
 from tests.factories import MemberFactory, StaffFactory, verified_member
 from tests.forms import form_values
 from tests.html import find, parse, text, tr
@@ -72,7 +75,7 @@ def test_a_reply_only_enqueues_a_task_then_the_worker_emails_followers(client, t
     client.force_login(replier)
 
     response = client.post(
-        f"/fr/forums/topics/{topic.slug}/reply/", {"body": "Ma **réponse** ici."}
+        f"/fr/forums/topics/{topic.slug}/reply/", {"body": "Ma **réponse** ici.", "language": "fr"}
     )
     assert not DBTaskResult.objects.ready().exists()  # nothing before the transaction commits
     run_tasks.commit()
@@ -248,7 +251,10 @@ def test_publishing_a_blog_post_tells_the_authors_followers(client, run_tasks):
     Subscription.objects.create(member=follower, blog_author=author)
     client.force_login(author)
 
-    client.post("/fr/blog/write/", {"title": "Brouillon", "body": "Pas encore.", "action": "save"})
+    client.post(
+        "/fr/blog/write/",
+        {"title": "Brouillon", "body": "Pas encore.", "language": "fr", "action": "save"},
+    )
     assert run_tasks() == 0  # a draft tells nobody
 
     draft = BlogPost.objects.get()
@@ -297,3 +303,185 @@ def test_the_email_link_leads_to_the_post(client, emailed, thread):
     response = client.get(message_link)
     assert response.status_code == 302
     assert urlsplit(response.url).path == topic.get_absolute_url()
+
+
+# --- In each follower's language -----------------------------------------------------------
+
+# What a French-speaking author's action tells followers who read English or Spanish.
+LANGUAGES = ["fr", "en", "es"]
+
+
+@pytest.fixture
+def translated_thread():
+    """A forum named in three languages, a topic started by a French-speaking member, and
+    followers of the topic and of the forum in each language."""
+    forum = Forum.objects.create(
+        name_fr="Diaspora et développement",
+        name_en="Diaspora and development",
+        name_es="Diáspora y desarrollo",
+        slug="diaspora-developpement",
+    )
+    starter = verified_member(name="Awa Initiatrice", language="fr")
+    topic = services.start_topic(starter, forum, "Envois de fonds", "Premier message.")
+    followers = {}
+    for language in LANGUAGES:
+        for follows, followed in (("topic", {"topic": topic}), ("forum", {"forum": forum})):
+            member = verified_member(name=f"Follows the {follows} ({language})", language=language)
+            Subscription.objects.create(member=member, **followed)
+            followers[(follows, language)] = member
+    return SimpleNamespace(forum=forum, topic=topic, starter=starter, followers=followers)
+
+
+def message_to(member):
+    (message,) = [message for message in mail.outbox if message.to == [member.email]]
+    return message
+
+
+def link_in_body(message, path_start: str) -> str:
+    """The one link of the body whose path starts with ``path_start``."""
+    (link,) = re.findall(rf"{SITE}({re.escape(path_start)}\S*)", message.body)
+    return link
+
+
+def test_a_reply_is_told_to_each_follower_in_their_language(client, translated_thread, run_tasks):
+    scene = translated_thread
+    run_tasks()  # the first post's
+    mail.outbox.clear()
+    client.force_login(verified_member(name="Répondeuse", language="fr"))
+
+    client.post(
+        f"/fr/forums/topics/{scene.topic.slug}/reply/",
+        {"body": "Une réponse en français.", "language": "fr"},
+    )
+    run_tasks()
+
+    post = scene.topic.posts.latest("created")
+    assert len(mail.outbox) == 6
+    for (follows, language), member in scene.followers.items():
+        message = message_to(member)
+        subject = tr("New reply in “%(title)s”", language) % {"title": "Envois de fonds"}
+        assert message.subject == subject
+        if language != "fr":
+            assert subject != tr("New reply in “%(title)s”", "fr") % {"title": "Envois de fonds"}
+        assert tr("Hello %(name)s,", language) % {"name": member.name} in message.body
+        assert tr("Read it and reply:", language) in message.body
+        assert "Une réponse en français." in message.body
+        assert link_in_body(message, f"/{language}/forums/posts/") == (
+            f"/{language}/forums/posts/{post.pk}/"
+        )
+        unsubscribe = link_in_body(message, f"/{language}/unsubscribe/")
+        assert message.extra_headers["List-Unsubscribe"] == f"<{SITE}{unsubscribe}>"
+        assert message.extra_headers["Content-Language"] == language
+        if follows == "forum":  # the forum's name in the follower's language
+            forum_name = getattr(scene.forum, f"name_{language}")
+            reason = tr("You receive this email because you follow the forum %(forum)s.", language)
+            assert reason % {"forum": forum_name} in message.body
+        # The unsubscribe page opens in the email's language.
+        page = parse(Client().get(unsubscribe))
+        assert find(page, "html").attrs["lang"] == language
+        assert text(find(find(page, "form", id="unsubscribe-form"), "button")) == tr(
+            "Unsubscribe", language
+        )
+    assert "Diaspora and development" in message_to(scene.followers[("forum", "en")]).body
+    assert "Diáspora y desarrollo" in message_to(scene.followers[("forum", "es")]).body
+
+
+def test_a_new_blog_post_is_told_to_each_follower_in_their_language(client, run_tasks):
+    author = verified_member(name="Awa Blogueuse", language="fr")
+    followers = {language: verified_member(language=language) for language in LANGUAGES}
+    for member in followers.values():
+        Subscription.objects.create(member=member, blog_author=author)
+    client.force_login(author)
+
+    client.post(
+        "/fr/blog/write/",
+        {"title": "Retour de Kayes", "body": "Le voyage.", "language": "fr", "action": "publish"},
+    )
+    run_tasks()
+
+    blog_post = BlogPost.objects.get()
+    assert blog_post.published_at is not None
+    assert len(mail.outbox) == 3
+    for language, member in followers.items():
+        message = message_to(member)
+        values = {"author": "Awa Blogueuse", "title": "Retour de Kayes"}
+        assert message.subject == tr("%(author)s published “%(title)s”", language) % values
+        assert (
+            tr("%(author)s published a blog post, “%(title)s”:", language) % values in message.body
+        )
+        assert tr("Stop these emails:", language) in message.body
+        assert link_in_body(message, f"/{language}/blog/") == f"/{language}/blog/{blog_post.slug}/"
+        unsubscribe = link_in_body(message, f"/{language}/unsubscribe/")
+        assert message.extra_headers["List-Unsubscribe"] == f"<{SITE}{unsubscribe}>"
+    english, spanish = message_to(followers["en"]), message_to(followers["es"])
+    assert english.subject == "Awa Blogueuse published “Retour de Kayes”"
+    assert spanish.subject != english.subject != message_to(followers["fr"]).subject
+
+
+def test_the_email_is_rendered_once_per_language_not_once_per_person(thread, run_tasks):
+    _forum, topic, _starter = thread
+    run_tasks()
+    mail.outbox.clear()
+    readers = [verified_member(language=language) for language in ["en"] * 4 + ["es"] * 3]
+    for member in readers:
+        Subscription.objects.create(member=member, topic=topic)
+    services.reply(verified_member(), topic, "Une réponse.")
+    rendered = []
+
+    def count(sender, template, context, **kwargs):
+        rendered.append(template.name)
+
+    template_rendered.connect(count)
+    try:
+        run_tasks()
+    finally:
+        template_rendered.disconnect(count)
+
+    assert len(mail.outbox) == 7
+    assert rendered.count("forums/email/new_post.txt") == 2  # English and Spanish
+    assert rendered.count("forums/email/new_post_subject.txt") == 2
+    # Still personal: each their own name and their own unsubscribe link.
+    for member in readers:
+        message = message_to(member)
+        assert tr("Hello %(name)s,", member.language) % {"name": member.name} in message.body
+        token = re.search(r"/unsubscribe/([^/\s]+)/", message.body).group(1)
+        assert signing.loads(token, salt=UNSUBSCRIBE_SALT)["m"] == member.pk
+
+
+@pytest.mark.parametrize("hidden", [False, True])
+def test_the_tasks_queries_do_not_grow_with_the_followers(
+    thread, run_tasks, django_assert_num_queries, hidden
+):
+    """Reading the post, then its followers (then, for a hidden post, which of them are
+    moderators): as many queries for two followers as for ten, in any languages."""
+    _forum, topic, _starter = thread
+    run_tasks()
+    post = services.reply(verified_member(), topic, "Une réponse.")
+    run_tasks()
+    if hidden:
+        services.set_topic_state(StaffFactory(), topic, hidden=True)
+    moderators = Group.objects.get(name=MODERATORS_GROUP)
+    expected = 3 if hidden else 2
+    for count in (2, 10):
+        Subscription.objects.filter(topic=topic).delete()
+        for n in range(count):
+            member = verified_member(language=LANGUAGES[n % 3])
+            member.groups.add(moderators)
+            Subscription.objects.create(member=member, topic=topic)
+        mail.outbox.clear()
+        with django_assert_num_queries(expected):
+            sent = notify_new_post.call(post.pk)
+        assert sent == count == len(mail.outbox)
+
+
+def test_blog_tasks_queries_do_not_grow_with_the_followers(django_assert_num_queries):
+    author = verified_member()
+    blog_post = blog_services.write_blog_post(author, publish=True, title="Titre", body="Texte.")
+    for count in (2, 10):
+        Subscription.objects.filter(blog_author=author).delete()
+        for n in range(count):
+            member = verified_member(language=LANGUAGES[n % 3])
+            Subscription.objects.create(member=member, blog_author=author)
+        mail.outbox.clear()
+        with django_assert_num_queries(2):
+            assert notify_new_blog_post.call(blog_post.pk) == count

@@ -1036,16 +1036,16 @@ def test_project_page_without_topics_says_so(client, db):
 
 def test_load_forums_is_idempotent_and_keeps_staff_edits(db, settings):
     path = settings.BASE_DIR / "fixtures" / "forums.json"
-    assert load_forums(path) == 4
+    assert load_forums(path).created == {"forums": 4}
     forums = list(Forum.objects.all())
     assert [forum.slug for forum in forums][:2] == [
         "migration-et-developpement-local",
         "diaspora-et-investissement",
     ]
     assert all(forum.name_en and forum.name_es for forum in forums)
-    Forum.objects.filter(slug="e-discussions").update(name="Débats en ligne")
-    assert load_forums(path) == 0
-    assert Forum.objects.get(slug="e-discussions").name == "Débats en ligne"
+    Forum.objects.filter(slug="e-discussions").update(name_fr="Débats en ligne")
+    assert load_forums(path).created == {"forums": 0}
+    assert Forum.objects.get(slug="e-discussions").name_fr == "Débats en ligne"
 
 
 def test_load_seed_creates_the_forums(db):
@@ -1078,16 +1078,19 @@ def test_staff_set_up_forums_and_read_topics_and_posts_in_the_admin(client, topi
     response = client.post(
         "/admin/forums/forum/add/",
         {
-            "name": "Nouveau",
-            "name_en": "",
+            "name_fr": "Nouveau",
+            "name_en": "New",
             "name_es": "",
             "slug": "nouveau",
-            "description": "",
+            "description_fr": "",
+            "description_en": "",
+            "description_es": "",
             "order": 5,
         },
     )
     assert response.status_code == 302
-    assert Forum.objects.filter(slug="nouveau").exists()
+    forum = Forum.objects.get(slug="nouveau")
+    assert (forum.name_fr, forum.name_en, forum.name_es) == ("Nouveau", "New", None)
 
 
 def test_members_cannot_open_the_forum_admin(client, topic):

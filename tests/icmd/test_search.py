@@ -8,14 +8,27 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from forums import services
 from forums.models import BlogPost, BlogPostKind, BlogPostStatus, Forum, Post, Topic
 from icmd.models import SearchDocument
-from icmd.search import PAGE_SIZE, PREVIEW_SIZE
+from icmd.search import (
+    PAGE_SIZE,
+    PREVIEW_SIZE,
+    add_marked_text,
+    matching_documents,
+    ranked,
+    text_query,
+)
 from projects.models import Partnership
-from tests.factories import MemberFactory, OrganisationFactory, ProjectFactory, StaffFactory
+from tests.factories import (
+    MemberFactory,
+    OrganisationFactory,
+    ProjectFactory,
+    StaffFactory,
+    ThemeFactory,
+)
 from tests.html import find, find_all, parse, text, tr
 
 pytestmark = pytest.mark.django_db
@@ -66,7 +79,31 @@ def results(response, section=None):
     if section:
         sections = find_all(root, "section", "search-section")
         root = next(s for s in sections if find(s, "h2").attrs.get("id") == f"section-{section}")
-    return [text(find(item, "h3")) for item in find_all(root, "li", "search-result")]
+    return [title_link(item)[1] for item in find_all(root, "li", "search-result")]
+
+
+def title_link(item):
+    """A result's link, and its text (without any note after it)."""
+    link = find(find(item, "h3"), "a")
+    return link, text(link)
+
+
+def snippet(item):
+    return find(item, "p", "snippet")
+
+
+def notes(item) -> list[str]:
+    return [text(note) for note in find_all(item, "small", "untranslated")]
+
+
+def languages_marked(item) -> list[str]:
+    """The lang attributes in a result, in order."""
+    return [node.attrs["lang"] for node in find_all(item, "*") if "lang" in node.attrs]
+
+
+def only_result(response):
+    (item,) = find_all(parse(response), "li", "search-result")
+    return item
 
 
 def section_ids(response):
@@ -75,8 +112,8 @@ def section_ids(response):
     ]
 
 
-def search(client, words, **params):
-    response = client.get(SEARCH, {"q": words, **params})
+def search(client, words, language="fr", **params):
+    response = client.get(f"/{language}/search/", {"q": words, **params})
     assert response.status_code == 200, response.content.decode()[:500]
     return response
 
@@ -133,6 +170,179 @@ def test_phrase_and_exclusion(client):
     assert results(search(client, "villages -eau")) == []
 
 
+# The visitor's language
+
+
+@pytest.fixture
+def gender(db):
+    return ThemeFactory(name="Genre", name_en="Gender", name_es="Género", slug="gender")
+
+
+def translated_project(**fields):
+    """A project in Morocco written in French, English and Spanish."""
+    return make_project(
+        "Palmeraie de Figuig",
+        title_en="Figuig palm grove",
+        title_es="Palmeral de Figuig",
+        objective="Préserver les jardins de l'oasis.",
+        objective_en="Preserve the gardens of the oasis.",
+        objective_es="Preservar los huertos del oasis.",
+        country="MA",
+        **fields,
+    )
+
+
+FRENCH_AND_SPANISH_WORDS = [
+    "Palmeraie",
+    "Préserver",
+    "jardins",
+    "Maroc",
+    "Genre",
+    "Palmeral",
+    "Preservar",
+    "huertos",
+    "Marruecos",
+    "Género",
+]
+
+
+@pytest.mark.parametrize("words", ["figuig", "oasis", "gardens", "Morocco", "gender"])
+def test_a_translated_project_is_shown_in_the_language_of_the_page(client, gender, words):
+    translated_project(themes=[gender])
+    item = only_result(search(client, words, language="en"))
+    assert title_link(item)[1] == "Figuig palm grove"
+    shown = text(item)
+    assert "Preserve the gardens of the oasis." in shown
+    for foreign in FRENCH_AND_SPANISH_WORDS:
+        assert foreign not in shown, (words, foreign)
+    assert languages_marked(item) == [] and notes(item) == []
+
+
+def test_the_same_project_in_spanish(client, gender):
+    translated_project(themes=[gender])
+    item = only_result(search(client, "genero", language="es"))
+    assert title_link(item)[1] == "Palmeral de Figuig"
+    assert "Preservar los huertos del oasis." in text(snippet(item))
+    assert [text(mark) for mark in find_all(item, "mark")] == ["Género"]
+    assert "Gender" not in text(item) and "Genre" not in text(item)
+
+
+def test_a_project_without_english_is_shown_in_french_and_says_so(client):
+    make_project("Palmeraie de Figuig", objective="Préserver les jardins de l'oasis.")
+    item = only_result(search(client, "figuig", language="en"))
+    link, title = title_link(item)
+    assert (title, link.attrs.get("lang")) == ("Palmeraie de Figuig", "fr")
+    (french,) = find_all(snippet(item), "span", lang="fr")
+    assert "Préserver les jardins de l'oasis." in text(french)
+    # One note for the title and the snippet, both in French.
+    assert notes(item) == ["(Only available in French)"]
+
+
+def test_the_snippet_is_in_the_language_whose_text_holds_the_words(client):
+    """An English visitor searching a word found only in the French objective sees the
+    French passage, marked as French, with its match."""
+    make_project(
+        "Palmeraie de Figuig",
+        title_en="Figuig palm grove",
+        objective="Replanter les palmiers dattiers.",
+        objective_en="Replant the trees.",
+    )
+    item = only_result(search(client, "dattiers", language="en"))
+    link, title = title_link(item)
+    assert title == "Figuig palm grove" and "lang" not in link.attrs
+    (french,) = find_all(snippet(item), "span", lang="fr")
+    assert [text(mark) for mark in find_all(french, "mark")] == ["dattiers"]
+    assert notes(item) == ["(Only available in French)"]
+    assert "the trees" not in text(item)
+
+
+def test_words_in_spanish_find_projects_from_an_english_page(client, gender):
+    make_project("Palmeraie de Figuig", title_en="Figuig palm grove", country="MA")
+    make_project("Jardins de Podor", title_en="Podor gardens", country="SN", themes=[gender])
+    make_project("Coopérative de Dakar", title_en="Dakar cooperative", country="SN")
+    for words in ["Marruecos", "Morocco", "Maroc"]:
+        assert results(search(client, words, language="en")) == ["Figuig palm grove"], words
+    for words in ["género", "genero", "gender", "genre"]:
+        assert results(search(client, words, language="en")) == ["Podor gardens"], words
+
+
+@pytest.mark.parametrize("words", ["gender", "género", "genre", "Morocco", "Marruecos", "Maroc"])
+def test_a_theme_or_country_match_shows_them_in_one_language(client, gender, words):
+    """The snippet names the country and the themes in the page's language only, not as
+    lists mixing every language, whatever language they were found in."""
+    make_project(
+        "Palmeraie de Figuig",
+        title_en="Figuig palm grove",
+        objective="Des palmiers.",
+        objective_en="Palm trees.",
+        country="MA",
+        themes=[gender],
+    )
+    item = only_result(search(client, words, language="en"))
+    assert text(snippet(item)) in ["Palm trees. Morocco · Gender", "Morocco · Gender"]
+    assert languages_marked(item) == [] and notes(item) == []
+
+
+def test_a_french_project_found_by_an_english_theme_name(client, gender):
+    """Written only in French, it is found by the English name of its theme: the title is
+    the French one, marked, and the snippet shows the English name found."""
+    make_project("Jardins de Podor", objective="Des jardins.", themes=[gender])
+    item = only_result(search(client, "gender", language="en"))
+    link, title = title_link(item)
+    assert (title, link.attrs.get("lang")) == ("Jardins de Podor", "fr")
+    assert [text(mark) for mark in find_all(snippet(item), "mark")] == ["Gender"]
+    assert "lang" not in snippet(item).attrs and not find_all(snippet(item), "span")
+    assert notes(item) == ["(Only available in French)"]
+
+
+def test_an_organisation_name_is_not_said_to_be_untranslated(client):
+    OrganisationFactory(
+        name="Coopérative Tamaynut",
+        description="Une coopérative agricole.",
+        description_en="A farming cooperative.",
+        verified=True,
+    )
+    item = only_result(search(client, "tamaynut", language="en"))
+    link, title = title_link(item)
+    assert (title, link.attrs.get("lang")) == ("Coopérative Tamaynut", "fr")
+    assert "A farming cooperative." in text(snippet(item))
+    assert "Une coopérative" not in text(item)
+    assert notes(item) == []
+
+
+def test_what_members_wrote_is_shown_in_their_language(client, forum, author):
+    """A topic, a reply and a blog post carry the language their authors wrote them in,
+    on every page, with no note: a reply is listed under its topic's title."""
+    topic = make_topic(
+        forum, author, "Remesas y desarrollo", body="Las remesas financian escuelas.", language="es"
+    )
+    make_reply(topic, author, "Remittances also pay for clinics.", language="en")
+    make_blog_post(author, "Envois de fonds", body="Les envois de fonds aux familles.")
+    for page_language in ["fr", "en", "es"]:
+        response = search(client, "remesas or remittances or envois", language=page_language)
+        found = sorted(
+            (title_link(item)[1], languages_marked(item), text(snippet(item)))
+            for item in find_all(parse(response), "li", "search-result")
+        )
+        assert found == [
+            ("Envois de fonds", ["fr", "fr"], "envois de fonds aux familles"),
+            ("Remesas y desarrollo", ["es", "en"], "Remittances also pay for clinics"),
+            ("Remesas y desarrollo", ["es", "es"], "remesas financian escuelas"),
+        ], page_language
+        assert notes(parse(response)) == []
+
+
+def test_a_result_removed_between_finding_and_marking_keeps_its_title(db):
+    make_project("Palmeraie de Figuig", title_en="Figuig palm grove")
+    query = text_query("palmeraie")
+    (found,) = ranked(matching_documents(query), query)
+    SearchDocument.objects.all().delete()
+    with translation.override("en"):
+        add_marked_text([found], "palmeraie")
+    assert (found.shown_title.html, found.shown_title.language) == ("Figuig palm grove", "")
+    assert found.snippet.html == ""
+
+
 # Ranking and marking
 
 
@@ -156,6 +366,13 @@ def test_words_matched_in_another_language_are_marked(client, author):
     make_blog_post(author, "Notes", body="Beaucoup de mots en français. The development of towns.")
     item = find(parse(search(client, "developing")), "li", "search-result")
     assert [text(mark) for mark in find_all(item, "mark")] == ["development"]
+
+
+def test_a_match_in_the_title_shows_the_opening_of_the_text(client):
+    words = [f"mot{number}" for number in range(40)]
+    make_project("Palmeraie de Figuig", objective=" ".join(words))
+    shown = text(snippet(only_result(search(client, "palmeraie"))))
+    assert shown == " ".join(words[:30])
 
 
 XSS_PAYLOADS = [
@@ -182,9 +399,9 @@ def test_nothing_anyone_wrote_becomes_markup(client, forum, author, payload):
     assert len(found) == 3
     for item in found:
         tags = {node.tag for node in find_all(item, "*")}
-        assert tags <= {"h3", "a", "p", "mark", "time"}, tags
+        assert tags <= {"h3", "a", "p", "span", "mark", "time"}, tags
         for node in find_all(item, "*"):
-            assert set(node.attrs) <= {"href", "class", "datetime"}, node.attrs
+            assert set(node.attrs) <= {"href", "class", "datetime", "lang"}, node.attrs
             assert not node.attrs.get("href", "").startswith("javascript")
         assert all(text(mark).lower() == "palmeraie" for mark in find_all(item, "mark"))
     body = response.content.decode()
@@ -301,8 +518,28 @@ def test_a_topic_renamed_renames_its_replies(client, forum, author):
 def test_rebuild_command_and_seed(client, seed):
     SearchDocument.objects.all().delete()
     call_command("rebuild_search_index", verbosity=0)
-    response = search(client, "Figuig")
-    assert any(title.startswith("Préserver la palmeraie de Figuig") for title in results(response))
+    for language, title in [
+        ("fr", "Préserver la palmeraie de Figuig"),
+        ("en", "Preserving the Figuig palm grove"),
+        ("es", "Preservar el palmeral de Figuig"),
+    ]:
+        titles = results(search(client, "Figuig", language=language))
+        assert any(found.startswith(title) for found in titles), (language, titles)
+
+
+def test_a_translation_added_or_a_theme_renamed_is_found(client, gender):
+    project = make_project("Jardins de Podor", objective="Des jardins.", themes=[gender])
+    item = only_result(search(client, "podor", language="en"))
+    assert title_link(item)[0].attrs.get("lang") == "fr"
+    project.title_en = "Podor gardens"
+    project.objective_en = "Gardens."
+    project.save()
+    item = only_result(search(client, "podor", language="en"))
+    assert title_link(item)[1] == "Podor gardens"
+    assert text(snippet(item)).startswith("Gardens.") and notes(item) == []
+    gender.name_en = "Gender equality"
+    gender.save()
+    assert results(search(client, "equality", language="en")) == ["Podor gardens"]
 
 
 # Sections and pages

@@ -1,12 +1,18 @@
 """The seed catalogue matches the source document, and loading it again changes nothing."""
 
+import json
 from decimal import Decimal
 from io import StringIO
 
 import pytest
 from django.apps import apps
+from django.conf import settings
 from django.core.management import call_command
+from django.utils import translation
 
+from common.translation import LANGUAGE_CODES, any_language, localized_fields
+from forums.models import Forum
+from forums.seed import load_forums
 from icmd.models import Page
 from projects.models import (
     Organisation,
@@ -15,7 +21,10 @@ from projects.models import (
     Phase,
     Project,
     SelectionCriterion,
+    Theme,
 )
+from projects.seed import load_catalogue
+from tests.html import find, find_all, parse, text
 
 pytestmark = pytest.mark.django_db
 
@@ -195,10 +204,10 @@ def test_every_row_of_the_source_table(seed):
     catalogue = [
         (
             project.country.code,
-            project.title,
+            project.title_fr,
             project.duration_months,
             project.funding_amount,
-            [p.organisation.name for p in project.partnerships.all()],
+            [p.organisation.name_fr for p in project.partnerships.all()],
         )
         for project in Project.objects.prefetch_related("partnerships__organisation")
     ]
@@ -212,15 +221,15 @@ def test_every_row_of_the_source_table(seed):
 
 
 def test_spot_checks_from_the_source_document(seed):
-    los_santos = Project.objects.get(title__contains="Los Santos")
+    los_santos = Project.objects.get(title_fr__contains="Los Santos")
     assert (los_santos.duration_months, los_santos.funding_amount) == (21, Decimal("162000"))
-    assert Project.objects.get(title__contains="Bicol").funding_amount == Decimal("250000")
-    jilma = Project.objects.get(title__contains="Jilma et Sidi Bouzid")
+    assert Project.objects.get(title_fr__contains="Bicol").funding_amount == Decimal("250000")
+    jilma = Project.objects.get(title_fr__contains="Jilma et Sidi Bouzid")
     assert jilma.funding_amount == Decimal("46000")
     assert jilma.country == "TN"
-    upala = Project.objects.get(locality="Canton d’Upala")
+    upala = Project.objects.get(locality_fr="Canton d’Upala")
     assert upala.duration_months == 22
-    assert upala.partnerships.get().organisation.name == "Municipalité d’Upala"
+    assert upala.partnerships.get().organisation.name_fr == "Municipalité d’Upala"
 
 
 def test_every_project_has_one_lead_a_duration_and_funding(seed):
@@ -236,25 +245,27 @@ def test_every_project_has_one_lead_a_duration_and_funding(seed):
 
 
 def test_association_migration_developpement_is_one_organisation_with_two_projects(seed):
-    amd = Organisation.objects.get(name="Association Migration & Développement")
+    amd = Organisation.objects.get(name_fr="Association Migration & Développement")
 
-    roles = {p.project.title: p.role for p in amd.partnerships.select_related("project")}
+    roles = {p.project.title_fr: p.role for p in amd.partnerships.select_related("project")}
     assert roles == {
         "Connecter les territoires par la migration et le développement": "lead",
         "Préserver la palmeraie de Figuig pour le développement économique local avec le "
         "soutien de la diaspora marocaine": "partner",
     }
-    assert Organisation.objects.filter(name__icontains="Migration & Développement").count() == 1
+    assert (
+        Organisation.objects.filter(any_language("name", "icontains", "Migration &")).count() == 1
+    )
 
 
 def test_organisation_names_are_not_duplicated(seed):
-    names = list(Organisation.objects.values_list("name", flat=True))
+    names = list(Organisation.objects.values_list("name_fr", flat=True))
     assert len(names) == len(set(names)) == 18
 
 
 def test_italian_partners_are_in_italy(seed):
-    venice = Organisation.objects.get(name="Comité des Femmes Entrepreneurs de Venise")
-    cospe = Organisation.objects.get(name__contains="(COSPE)")
+    venice = Organisation.objects.get(name_fr="Comité des Femmes Entrepreneurs de Venise")
+    cospe = Organisation.objects.get(name_fr__contains="(COSPE)")
 
     assert venice.country == "IT"
     assert cospe.country == "IT"
@@ -279,13 +290,14 @@ def test_the_seven_selection_criteria_in_the_document_order(seed):
     criteria = list(SelectionCriterion.objects.all())
 
     assert len(criteria) == 7
-    assert criteria[0].name.startswith("Les initiatives qui font partie des plans stratégiques")
-    assert "taux élevés d'émigration" in criteria[1].name
-    assert "méthodologies innovantes" in criteria[2].name
-    assert "consortiums composés d’organisations de la société civile" in criteria[3].name
-    assert "pays d'origine et de destination" in criteria[4].name
-    assert "partenariats Sud-Sud" in criteria[5].name
-    assert "sexospécifiques" in criteria[6].name
+    names = [criterion.name_fr for criterion in criteria]
+    assert names[0].startswith("Les initiatives qui font partie des plans stratégiques")
+    assert "taux élevés d'émigration" in names[1]
+    assert "méthodologies innovantes" in names[2]
+    assert "consortiums composés d’organisations de la société civile" in names[3]
+    assert "pays d'origine et de destination" in names[4]
+    assert "partenariats Sud-Sud" in names[5]
+    assert "sexospécifiques" in names[6]
     assert all(c.name_en and c.name_es for c in criteria)
 
 
@@ -318,7 +330,7 @@ def test_staff_edits_survive_loading_the_seed_again(seed):
     los_santos.save()
     removed = Partnership.objects.get(project__slug="figuig-palm-grove", order=1)
     removed.delete()
-    Organisation.objects.filter(slug="oxfam-nepal").update(name="Oxfam au Népal")
+    Organisation.objects.filter(slug="oxfam-nepal").update(name_fr="Oxfam au Népal")
     Page.objects.filter(slug="initiative", language="fr").update(body="Texte revu.")
 
     call_command("load_seed", stdout=StringIO())
@@ -329,6 +341,204 @@ def test_staff_edits_survive_loading_the_seed_again(seed):
     assert Project.objects.published().totals()["funding"] == [("USD", Decimal("3461000"))]
     assert not Partnership.objects.filter(pk=removed.pk).exists()
     assert Project.objects.get(slug="figuig-palm-grove").partnerships.count() == 1
-    assert Organisation.objects.get(slug="oxfam-nepal").name == "Oxfam au Népal"
-    assert not Organisation.objects.filter(name="Oxfam Népal").exists()
+    assert Organisation.objects.get(slug="oxfam-nepal").name_fr == "Oxfam au Népal"
+    assert not Organisation.objects.filter(name_fr="Oxfam Népal").exists()
     assert Page.objects.get(slug="initiative", language="fr").body == "Texte revu."
+
+
+# --- the three languages -------------------------------------------------------------------
+
+CATALOGUE = settings.BASE_DIR / "fixtures" / "catalogue.json"
+FORUMS = settings.BASE_DIR / "fixtures" / "forums.json"
+
+
+def fixture(path):
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def translations(queryset, fields):
+    """Every language column of ``fields`` for each row, by slug."""
+    columns = [column for field in fields for column in localized_fields(field)]
+    return {row.pop("slug"): row for row in queryset.values("slug", *columns)}
+
+
+def test_every_project_in_french_english_and_spanish(seed):
+    for project in Project.objects.all():
+        for code in LANGUAGE_CODES:
+            assert getattr(project, f"title_{code}"), (project.slug, code)
+            assert getattr(project, f"objective_{code}"), (project.slug, code)
+            if project.locality_fr:
+                assert getattr(project, f"locality_{code}"), (project.slug, code)
+        # Translated, not copied.
+        assert len({project.title_fr, project.title_en, project.title_es}) == 3, project.slug
+        assert project.objective_en not in (project.objective_fr, project.objective_es)
+
+
+def test_spot_checks_of_the_translations(seed):
+    upala = Project.objects.get(slug="upala-inclusive-human-development")
+    assert (upala.locality_en, upala.locality_es) == ("Upala Canton", "Cantón de Upala")
+    municipality = upala.partnerships.get().organisation
+    assert (municipality.name_en, municipality.name_es) == (
+        "Municipality of Upala",
+        "Municipalidad de Upala",
+    )
+    oxfam = Organisation.objects.get(slug="oxfam-nepal")
+    assert (oxfam.name_fr, oxfam.name_en) == ("Oxfam Népal", "Oxfam Nepal")
+    jilma = Project.objects.get(slug="jilma-sidi-bouzid-rural-women")
+    assert "Sidi Bouzid" in jilma.title_en and "Sidi Bouzid" in jilma.title_es
+
+
+def test_organisations_get_the_translations_of_the_fixture(seed):
+    rows = fixture(CATALOGUE)["organisations"]
+    translated = [row for row in rows if "name_en" in row]
+    assert len(translated) >= 16
+    in_database = translations(Organisation.objects.all(), ["name"])
+    for row in translated:
+        saved = in_database[row["slug"]]
+        assert (saved["name_en"], saved["name_es"]) == (row["name_en"], row["name_es"])
+
+
+def test_a_proper_name_is_the_same_in_every_language(seed, client):
+    """A name with no translation is shown as it is, without a note, on English pages."""
+    amd = Organisation.objects.get(slug="association-migration-developpement")
+    assert not amd.name_en and not amd.name_es
+
+    with translation.override("en"):
+        assert amd.name == "Association Migration & Développement"
+        page = parse(client.get(amd.get_absolute_url()))
+    assert text(find(page, "h1")).startswith("Association Migration & Développement")
+
+
+def test_themes_phases_criteria_and_forums_have_three_names(seed):
+    for model in (Phase, Theme, SelectionCriterion, Forum):
+        rows = translations(model.objects.all(), ["name"])
+        assert rows, model
+        for slug, names in rows.items():
+            assert all(names.values()), (model.__name__, slug, names)
+    for slug, descriptions in translations(Forum.objects.all(), ["description"]).items():
+        assert all(descriptions.values()), slug
+
+
+def test_a_project_page_in_spanish_needs_no_fallback(seed, client):
+    project = Project.objects.get(slug="upala-inclusive-human-development")
+    with translation.override("es"):
+        response = client.get(project.get_absolute_url())
+    main = find(parse(response), "main")
+
+    assert text(find(main, "h1")) == project.title_es
+    assert "Cantón de Upala" in text(main)
+    assert "Municipalidad de Upala" in text(main)
+    # No text falls back to French (marked with its language and a note).
+    assert not find_all(main, "small", "untranslated")
+    assert not find_all(main, "*", lang="fr")
+
+
+def snapshot():
+    """What people read of the seeded rows, in every language."""
+    return {
+        model.__name__: translations(model.objects.all(), fields)
+        for model, fields in (
+            (Phase, ["name"]),
+            (Theme, ["name"]),
+            (SelectionCriterion, ["name"]),
+            (Organisation, ["name", "description"]),
+            (Project, ["title", "locality", "objective", "description"]),
+            (Forum, ["name", "description"]),
+        )
+    }
+
+
+def test_loading_again_changes_no_translation(seed):
+    before = snapshot()
+    out = StringIO()
+
+    call_command("load_seed", stdout=out)
+
+    assert snapshot() == before
+    assert "filled 0 missing translations" in out.getvalue()
+
+
+def test_a_staff_translation_survives_loading_again(seed):
+    project = Project.objects.get(slug="summid")
+    project.title_en = "SUMMID: migration and development in CALABARZON"
+    project.save()
+    Forum.objects.filter(slug="e-discussions").update(name_es="Debates en línea")
+
+    call_command("load_seed", stdout=StringIO())
+
+    project.refresh_from_db()
+    assert project.title_en == "SUMMID: migration and development in CALABARZON"
+    assert project.title_fr.startswith("Renforcer, élargir et intégrer")
+    assert Forum.objects.get(slug="e-discussions").name_es == "Debates en línea"
+
+
+def test_loading_again_fills_empty_translations_only(seed):
+    Project.objects.filter(slug="figuig-palm-grove").update(title_es="")
+    Project.objects.filter(slug="summid").update(title_es=None)
+    Project.objects.filter(slug="connecting-territories").update(title_es="Conectar territorios")
+    Forum.objects.filter(slug="e-discussions").update(description_en=None)
+    Theme.objects.filter(slug="health").update(name_fr="")
+    out = StringIO()
+
+    call_command("load_seed", stdout=out)
+
+    titles = dict(Project.objects.values_list("slug", "title_es"))
+    assert titles["figuig-palm-grove"] == (
+        "Preservar el palmeral de Figuig para el desarrollo económico local con el apoyo "
+        "de la diáspora marroquí"
+    )
+    assert titles["summid"].startswith("Fortalecer, ampliar e integrar")
+    assert titles["connecting-territories"] == "Conectar territorios"
+    assert Forum.objects.get(slug="e-discussions").description_en.startswith("Online debates")
+    assert Theme.objects.get(slug="health").name_fr == "Santé"
+    assert "filled 4 missing translations" in out.getvalue()
+
+
+def test_a_translation_added_to_the_fixture_later_reaches_the_database(seed, tmp_path):
+    """Translations written into the file after a first load fill the empty columns of
+    rows already there, and nothing else."""
+    catalogue = fixture(CATALOGUE)
+    for row in catalogue["organisations"]:
+        if row["slug"] == "association-migration-developpement":
+            row.update(name_en="Migration & Development", name_es="Migración y Desarrollo")
+        if row["slug"] == "oxfam-nepal":
+            row.update(name_en="Oxfam in Nepal")  # has text in the database: kept
+    for row in catalogue["projects"]:
+        if row["slug"] == "connecting-territories":
+            row.update(locality_en="Morocco", locality_es="Marruecos")
+    path = tmp_path / "catalogue.json"
+    path.write_text(json.dumps(catalogue, ensure_ascii=False), encoding="utf-8")
+    history_before = Organisation.history.count()
+
+    report = load_catalogue(path)
+
+    assert report.translations_filled == 4
+    assert set(report.created.values()) == {0}
+    amd = Organisation.objects.get(slug="association-migration-developpement")
+    assert (amd.name_fr, amd.name_en, amd.name_es) == (
+        "Association Migration & Développement",
+        "Migration & Development",
+        "Migración y Desarrollo",
+    )
+    assert Organisation.objects.get(slug="oxfam-nepal").name_en == "Oxfam Nepal"
+    project = Project.objects.get(slug="connecting-territories")
+    assert (project.locality_fr, project.locality_en, project.locality_es) == (
+        "",
+        "Morocco",
+        "Marruecos",
+    )
+    # The change is kept in the organisation's history like an edit.
+    assert Organisation.history.count() == history_before + 1
+    assert load_catalogue(path).translations_filled == 0
+
+
+def test_the_seed_sets_each_language_whatever_the_active_one(db):
+    with translation.override("es"):
+        load_catalogue(CATALOGUE)
+        load_forums(FORUMS)
+
+    upala = Project.objects.get(slug="upala-inclusive-human-development")
+    assert upala.title_fr.startswith("Canton d’Upala: La migration")
+    assert upala.title_es.startswith("Cantón de Upala: la migración")
+    forum = Forum.objects.get(slug="diaspora-et-investissement")
+    assert (forum.name_fr, forum.name_es) == ("Diaspora et investissement", "Diáspora e inversión")

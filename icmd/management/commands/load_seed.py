@@ -9,15 +9,20 @@ from projects.seed import load_catalogue
 
 class Command(BaseCommand):
     help = (
-        "Load the seed catalogue and site pages from fixtures/. Rows already present "
-        "(matched by slug) are left untouched, so running it again creates nothing."
+        "Load the seed catalogue, forums and site pages from fixtures/. Rows already present "
+        "(matched by slug) are left as they are, except that translations they lack are "
+        "filled in from the files; running it again creates nothing."
     )
 
     def handle(self, *args, **options):
         fixtures = settings.BASE_DIR / "fixtures"
-        report = load_catalogue(fixtures / "catalogue.json")
+        catalogue = load_catalogue(fixtures / "catalogue.json")
         pages = load_pages(fixtures / "pages")
         forums = load_forums(fixtures / "forums.json")
         if options["verbosity"] > 0:
-            self.stdout.write(f"Seed loaded: created {report}, {pages} pages, {forums} forums.")
+            filled = catalogue.translations_filled + forums.translations_filled
+            self.stdout.write(
+                f"Seed loaded: created {catalogue}, {pages} pages, {forums}; "
+                f"filled {filled} missing translations."
+            )
         call_command("rebuild_search_index", verbosity=options["verbosity"])
