@@ -269,8 +269,8 @@ def _unmarked(order: list[str]):
     def title_and_language(document):
         for code in order:
             if title := getattr(document, localized_field("title", code)):
-                return (code, title, code, "")
-        return (order[0], "", order[0], "")
+                return (code, title, code, "", False)
+        return (order[0], "", order[0], "", False)
 
     return title_and_language
 
@@ -288,7 +288,8 @@ def add_marked_text(documents: list, words: str) -> None:
         f"WITH q AS (SELECT {_tsquery_sql()} AS query), "
         "chosen AS MATERIALIZED ("
         f"SELECT d.id, {_title_language_sql(order)} AS title_language, "
-        f"{_snippet_language_sql(order)} AS snippet_language "
+        f"{_snippet_language_sql(order)} AS snippet_language, "
+        f"COALESCE(d.{localized_field('text', page_language)}, '') <> '' AS has_page_text "
         "FROM icmd_searchdocument d CROSS JOIN q WHERE d.id = ANY(%s)), "
         "shown AS MATERIALIZED ("
         "SELECT chosen.*, "
@@ -297,7 +298,8 @@ def add_marked_text(documents: list, words: str) -> None:
         f"{_config_sql('chosen.snippet_language')} AS config "
         "FROM chosen JOIN icmd_searchdocument d ON d.id = chosen.id) "
         f"SELECT shown.id, shown.title_language, {_mark_all('shown.title')}, "
-        f"shown.snippet_language, {_fragment_sql('shown.text', 'shown.config')} "
+        f"shown.snippet_language, {_fragment_sql('shown.text', 'shown.config')}, "
+        "shown.has_page_text "
         "FROM shown CROSS JOIN q"
     )
     params = [words] * len(SEARCH_CONFIGS) + [[document.pk for document in documents]]
@@ -308,7 +310,7 @@ def add_marked_text(documents: list, words: str) -> None:
     # Addresses are stored in the default language, which is how they resolve.
     with translation.override(settings.LANGUAGE_CODE):
         for document in documents:
-            title_language, title, snippet_language, snippet = marked.get(
+            title_language, title, snippet_language, snippet, has_page_text = marked.get(
                 document.pk, unmarked(document)
             )
             written_by_member = bool(document.author_language)
@@ -326,8 +328,11 @@ def add_marked_text(documents: list, words: str) -> None:
                 snippet_language,
                 page_language=page_language,
                 written_by_member=written_by_member,
-                # One note is enough when title and snippet are in the same language.
-                note_allowed=not (document.shown_title.note and title_language == snippet_language),
+                # One note is enough when title and snippet are in the same language; and
+                # none when the page's language has a text too (the words matched another
+                # language's): the snippet then only carries its ``lang``.
+                note_allowed=not (document.shown_title.note and title_language == snippet_language)
+                and not has_page_text,
             )
             document.link = translate_url(document.url, page_language)
 

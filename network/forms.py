@@ -7,6 +7,7 @@ from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import LazyTypedChoiceField
 
+from common.templatetags.portal import language_name
 from common.translation import any_language, country_choices, current_language, localized_field
 from network import services
 from network.models import Member
@@ -263,7 +264,7 @@ class OrganisationProfileForm(forms.ModelForm):
             )
         self.fields["description"].help_text = _(
             "In %(language)s. Leave it empty to show the text of another language."
-        ) % {"language": get_language_info(language)["name_translated"]}
+        ) % {"language": language_name(language)}
 
     def clean_name(self):
         name = self.cleaned_data["name"].strip()

@@ -98,7 +98,7 @@ def translated(obj, field, words=None, paragraphs=False, note=True, link=None):
 @register.simple_tag
 def untranslated_note(language):
     """ "Only available in French", in the page's language."""
-    name = get_language_info(language)["name_translated"]
+    name = language_name(language)
     return format_html(
         '<small class="untranslated">({})</small>',
         _("Only available in %(language)s") % {"language": name},
@@ -109,6 +109,8 @@ def untranslated_note(language):
 def language_name(code):
     """A language's name in the page's language: "fr" → "French" on an English page."""
     try:
-        return get_language_info(code)["name_translated"]
+        name = str(get_language_info(code)["name_translated"])
     except KeyError:
         return code
+    # French and Spanish write language names in lower case ("en anglais", "en francés").
+    return name if (get_language() or "").startswith("en") else name.lower()

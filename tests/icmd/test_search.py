@@ -240,7 +240,8 @@ def test_a_project_without_english_is_shown_in_french_and_says_so(client):
 
 def test_the_snippet_is_in_the_language_whose_text_holds_the_words(client):
     """An English visitor searching a word found only in the French objective sees the
-    French passage, marked as French, with its match."""
+    French passage, marked as French, with its match; the project has an English text, so
+    no note says it is "only available in French"."""
     make_project(
         "Palmeraie de Figuig",
         title_en="Figuig palm grove",
@@ -252,8 +253,20 @@ def test_the_snippet_is_in_the_language_whose_text_holds_the_words(client):
     assert title == "Figuig palm grove" and "lang" not in link.attrs
     (french,) = find_all(snippet(item), "span", lang="fr")
     assert [text(mark) for mark in find_all(french, "mark")] == ["dattiers"]
-    assert notes(item) == ["(Only available in French)"]
+    assert notes(item) == []
     assert "the trees" not in text(item)
+
+
+def test_a_snippet_in_another_language_is_noted_when_the_page_language_has_no_text(client):
+    make_project(
+        "Palmeraie de Figuig",
+        title_en="Figuig palm grove",
+        objective="Replanter les palmiers dattiers.",
+        objective_en="",
+    )
+    item = only_result(search(client, "dattiers", language="en"))
+    assert find_all(snippet(item), "span", lang="fr")
+    assert notes(item) == ["(Only available in French)"]
 
 
 def test_words_in_spanish_find_projects_from_an_english_page(client, gender):

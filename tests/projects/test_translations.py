@@ -27,6 +27,8 @@ def note(page_language: str, text_language: str) -> str:
     """The note a page in ``page_language`` adds to a text in ``text_language``."""
     with translation.override(page_language):
         name = translation.get_language_info(text_language)["name_translated"]
+        if page_language != "en":
+            name = name.lower()  # "Uniquement disponible en anglais"
         return translation.gettext("Only available in %(language)s") % {"language": name}
 
 
@@ -72,7 +74,9 @@ def test_project_text_missing_in_the_page_language_is_shown_marked(client, db, p
 
 @pytest.mark.parametrize("page", LANGUAGES)
 def test_project_text_in_the_page_language_is_shown_without_note(client, db, page):
+    phase = PhaseFactory(name_fr="Phase actuelle", name_en="Current phase", name_es="Fase actual")
     project = ProjectFactory(
+        phase=phase,
         title_fr="Eau pour Figuig",
         title_en="Water for Figuig",
         title_es="Agua para Figuig",
@@ -109,7 +113,9 @@ def test_organisation_description_falls_back_marked_and_name_keeps_its_language(
     organisation = OrganisationFactory(
         **only_in(written, name="Oxfam Népal", description="Works with returnees.")
     )
-    ProjectFactory(partners=[organisation])
+    ProjectFactory(
+        partners=[organisation], title_fr="Retour", title_en="Return", title_es="Retorno"
+    )
 
     response = client.get(f"/{page}/organisations/{organisation.slug}/")
 
@@ -196,7 +202,7 @@ def test_admin_edits_the_three_languages_side_by_side(staff_admin):
 
 
 def test_admin_saves_each_language(staff_admin):
-    theme = ThemeFactory(name_fr="Jeunesse", name_en="", name_es="")
+    theme = ThemeFactory(name_fr="Jeunesse", name_en="", name_es="", slug="jeunesse")
 
     response = staff_admin.post(
         f"/admin/projects/theme/{theme.pk}/change/",
