@@ -230,4 +230,3 @@ class RepresentativeClaim(Membership):
         proxy = True
         verbose_name = _("organisation to verify")
         verbose_name_plural = _("organisations to verify")
-

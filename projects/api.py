@@ -4,29 +4,42 @@ The project list takes the filters of the HTML list (the same ``ProjectFilter``)
 paginated and gives totals for the whole filtered list. Anonymous clients are throttled
 (``DJANGO_API_ANON_RATE``). Only GET, HEAD and OPTIONS are served; any other method gets 405,
 whoever asks.
+
+Every endpoint answers in one of the site's languages: the ``lang`` query parameter's
+(``fr``, ``en`` or ``es``; any other value is refused with 400), else the one
+``Accept-Language`` prefers, else French. Texts, names and page links follow it (see
+``projects.serializers``), and so do lists sorted by name.
 """
 
 from collections import defaultdict
 
+from django.conf import settings
 from django.db.models import Count, Prefetch, Q, Sum
 from django.http import Http404, JsonResponse
 from django.urls import include, path, re_path
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework import viewsets
-from rest_framework.exceptions import MethodNotAllowed, NotFound
+from rest_framework.exceptions import MethodNotAllowed, NotFound, ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.routers import APIRootView, DefaultRouter
 from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle
 
+from common.translation import LANGUAGE_CODES, natural_localized_order
 from projects.filters import ProjectFilter, catalogue_countries
-from projects.models import Organisation, Partnership, Phase, Project, Theme, natural_order
+from projects.models import Organisation, Partnership, Phase, Project, Theme
 from projects.serializers import (
     CountrySerializer,
     ErrorSerializer,
@@ -38,6 +51,7 @@ from projects.serializers import (
 )
 
 READ_METHODS = ("GET", "HEAD", "OPTIONS")
+LANGUAGE_PARAMETER = "lang"
 # Any id reaches the view, which answers 404 in JSON; but not a NUL character, which the
 # database refuses: that path answers 404 in JSON from ``unknown_endpoint``.
 ANY_ID = r"[^/\x00]+"
@@ -52,16 +66,46 @@ class AnonymousRateThrottle(AnonRateThrottle):
         return api_settings.DEFAULT_THROTTLE_RATES[self.scope]
 
 
+def requested_language(request) -> str | None:
+    """The language of ``?lang=``: None when the parameter is absent (``Accept-Language``
+    then decides, through the locale middleware); ``ValidationError`` (400) when it is not
+    one of the site's languages."""
+    if LANGUAGE_PARAMETER not in request.GET:
+        return None
+    language = request.GET[LANGUAGE_PARAMETER]
+    if language not in LANGUAGE_CODES:
+        raise ValidationError(
+            {
+                LANGUAGE_PARAMETER: [
+                    _("Unknown language “%(language)s”: use one of %(languages)s.")
+                    % {"language": language[:20], "languages": ", ".join(LANGUAGE_CODES)}
+                ]
+            }
+        )
+    return language
+
+
 class ReadOnlyMixin:
     """Throttled for anonymous clients; 405 for any write method, answered before
     authentication runs, so that a logged-in staff member without a CSRF token gets 405 too,
-    not 403."""
+    not 403. Answers in the language of ``?lang=`` when it is given (400 for an unknown
+    one), else in the one the locale middleware chose from ``Accept-Language``."""
 
     throttle_classes = [AnonymousRateThrottle]
+
+    def dispatch(self, request, *args, **kwargs):
+        language = request.GET.get(LANGUAGE_PARAMETER)
+        if language not in LANGUAGE_CODES:  # absent, or refused in ``initial``
+            return super().dispatch(request, *args, **kwargs)
+        with translation.override(language):
+            response = super().dispatch(request, *args, **kwargs)
+        response["Content-Language"] = language
+        return response
 
     def initial(self, request, *args, **kwargs):
         if request.method not in READ_METHODS:
             raise MethodNotAllowed(request.method)
+        requested_language(request)
         super().initial(request, *args, **kwargs)
 
 
@@ -127,20 +171,37 @@ THROTTLED = OpenApiResponse(
 PAGE_NOT_FOUND = OpenApiResponse(
     ErrorSerializer, description=gettext_lazy("No such page of the list.")
 )
-INVALID_FILTERS = OpenApiResponse(
+INVALID_PARAMETERS = OpenApiResponse(
     OpenApiTypes.OBJECT,
-    description=gettext_lazy("Invalid filter values: a list of errors for each filter."),
+    description=gettext_lazy(
+        "Invalid parameter values (an unknown language, or for the project list invalid "
+        "filter values): a list of errors for each parameter."
+    ),
+)
+LANGUAGE = OpenApiParameter(
+    LANGUAGE_PARAMETER,
+    OpenApiTypes.STR,
+    enum=[code for code, _name in settings.LANGUAGES],
+    description=gettext_lazy(
+        "The language of the answer's texts, names and page links; without it, the one "
+        "Accept-Language prefers, else French. A text missing in that language is given in "
+        "the first one that has it (French, English, Spanish)."
+    ),
 )
 
 
-def documented(serializer, *, filters: bool = False):
-    """Schema of the list and detail actions of a viewset, with their error answers."""
-    list_errors = {404: PAGE_NOT_FOUND, 429: THROTTLED}
-    if filters:
-        list_errors[400] = INVALID_FILTERS
+def documented(serializer):
+    """Schema of the list and detail actions of a viewset: the language parameter and the
+    error answers."""
+    errors = {400: INVALID_PARAMETERS, 429: THROTTLED}
     return extend_schema_view(
-        list=extend_schema(responses={200: serializer(many=True), **list_errors}),
-        retrieve=extend_schema(responses={200: serializer, 404: NOT_FOUND, 429: THROTTLED}),
+        list=extend_schema(
+            parameters=[LANGUAGE],
+            responses={200: serializer(many=True), 404: PAGE_NOT_FOUND, **errors},
+        ),
+        retrieve=extend_schema(
+            parameters=[LANGUAGE], responses={200: serializer, 404: NOT_FOUND, **errors}
+        ),
     )
 
 
@@ -157,7 +218,7 @@ class ReadOnlyViewSet(ReadOnlyMixin, viewsets.ReadOnlyModelViewSet):
             raise NotFound(self.not_found) from None
 
 
-@documented(ProjectSerializer, filters=True)
+@documented(ProjectSerializer)
 class ProjectViewSet(ReadOnlyViewSet):
     """Published projects. The list takes the filters of the project list page."""
 
@@ -178,22 +239,29 @@ class ProjectViewSet(ReadOnlyViewSet):
 class OrganisationViewSet(ReadOnlyViewSet):
     """Organisations shown on the site, with their published projects."""
 
-    queryset = (
-        Organisation.objects.listed()
-        .with_project_counts()
-        .prefetch_related(
-            Prefetch(
-                "partnerships",
-                queryset=Partnership.objects.filter(project__published=True)
-                .select_related("project")
-                .order_by(natural_order("project__title")),
-                to_attr="published_partnerships",
-            )
-        )
-        .order_by(natural_order("name"))
-    )
+    queryset = Organisation.objects.listed().with_project_counts()
     serializer_class = OrganisationSerializer
     not_found = gettext_lazy("No organisation shown on the site has this slug.")
+
+    def get_queryset(self):
+        # Sorted by name in the language of the request.
+        published_partnerships = (
+            Partnership.objects.filter(project__published=True)
+            .select_related("project")
+            .order_by(natural_localized_order("title", "project__"))
+        )
+        return (
+            super()
+            .get_queryset()
+            .prefetch_related(
+                Prefetch(
+                    "partnerships",
+                    queryset=published_partnerships,
+                    to_attr="published_partnerships",
+                )
+            )
+            .order_by(natural_localized_order("name"))
+        )
 
 
 @documented(ThemeSerializer)
@@ -202,9 +270,12 @@ class ThemeViewSet(ReadOnlyViewSet):
 
     queryset = Theme.objects.annotate(
         project_count=Count("projects", filter=Q(projects__published=True))
-    ).order_by(natural_order("name"))
+    )
     serializer_class = ThemeSerializer
     not_found = gettext_lazy("No theme has this slug.")
+
+    def get_queryset(self):
+        return super().get_queryset().order_by(natural_localized_order("name"))
 
 
 @documented(PhaseSerializer)

@@ -1,5 +1,10 @@
 """Downloads of the filtered project list: the same rows, in the same order, as the list page
-shows (all its pages), here as CSV; ``projects.iati`` writes the IATI XML."""
+shows (all its pages), here as CSV; ``projects.iati`` writes the IATI XML.
+
+The CSV is in the language of the page it is downloaded from (``/en/projects/export.csv``):
+column names, countries, choices, and the catalogue's texts (titles, localities, objectives,
+names of organisations, themes and phases), each in that language where it is translated,
+else in French (then English, then Spanish), as the site shows it."""
 
 import csv
 
@@ -33,6 +38,7 @@ def csv_header() -> list[str]:
         _("Title"),
         _("Country"),
         _("Locality"),
+        _("Main objective"),
         _("Lead organisation"),
         _("Partners (role)"),
         _("Themes"),
@@ -54,6 +60,7 @@ def csv_row(project: Project, page_url: str) -> list:
         project.title,
         project.country.name,
         project.locality,
+        project.objective,
         lead,
         LIST_SEPARATOR.join(
             f"{p.organisation.name} ({p.get_role_display()})" for p in partnerships

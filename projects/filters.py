@@ -41,9 +41,7 @@ def catalogue_countries():
     django-countries sorts the names of the active language ignoring accents ("Équateur"
     before "Maroc"), which neither Python's sort nor the database's C collation does.
     """
-    codes = set(
-        Project.objects.published().order_by().values_list("country", flat=True).distinct()
-    )
+    codes = set(Project.objects.published().order_by().values_list("country", flat=True).distinct())
     return [(country.code, country.name) for country in countries if country.code in codes]
 
 

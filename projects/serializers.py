@@ -1,9 +1,14 @@
 """What the open-data API says about the catalogue. Every field is named explicitly.
 
-Names of countries, themes, phases and choices follow the language of the request
-(``Accept-Language``: fr, en or es); page URLs point to the site in that language.
+Texts people read are given in the language of the request (``?lang=fr|en|es``, else
+``Accept-Language``; see ``projects.api``), falling back to French, then English, then
+Spanish where that language has none: ``title``. The resources themselves (a project, an
+organisation, a theme, a phase) also give every language's own text, ``null`` where that
+language has none: ``title_fr``, ``title_en``, ``title_es``. Names of countries and choices
+follow the same language, and page URLs point to the site in that language.
 """
 
+from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -12,6 +17,46 @@ from rest_framework import serializers
 
 from projects.iati import activity_identifier
 from projects.models import Organisation, Partnership, Phase, Project, Theme
+
+IN_REQUEST_LANGUAGE = _(
+    "In the language of the request; where it has none, in the first language that has it "
+    "(French, English, Spanish)."
+)
+
+
+class LanguageTextField(serializers.CharField):
+    """One language's own text of a translated field: null where that language has none."""
+
+    def __init__(self, **kwargs):
+        super().__init__(read_only=True, allow_null=True, **kwargs)
+
+    def to_representation(self, value):
+        return value or None
+
+
+class TranslatedModelSerializer(serializers.ModelSerializer):
+    """Each field named in ``Meta.translated`` is given in the language of the request
+    (with the fallback), followed by ``<field>_fr``, ``<field>_en`` and ``<field>_es``."""
+
+    def get_fields(self):
+        fields = {}
+        translated = getattr(self.Meta, "translated", ())
+        for name, serializer_field in super().get_fields().items():
+            fields[name] = serializer_field
+            if name not in translated:
+                continue
+            serializer_field.help_text = " ".join(
+                str(text) for text in [serializer_field.help_text, IN_REQUEST_LANGUAGE] if text
+            )
+            for code, language in settings.LANGUAGES:
+                column, source = f"{name}_{code}", f"{serializer_field.source or name}_{code}"
+                fields[column] = LanguageTextField(
+                    # DRF refuses a source that only repeats the field's name.
+                    **({"source": source} if source != column else {}),
+                    help_text=_("In %(language)s; null where there is none.")
+                    % {"language": language},
+                )
+        return fields
 
 
 @extend_schema_field(OpenApiTypes.URI)
@@ -72,7 +117,7 @@ class TotalsSerializer(serializers.Serializer):
 
 
 class ThemeRefSerializer(serializers.ModelSerializer):
-    name = serializers.CharField(source="label", help_text=_("In the language of the request."))
+    name = serializers.CharField(help_text=IN_REQUEST_LANGUAGE)
 
     class Meta:
         model = Theme
@@ -80,7 +125,7 @@ class ThemeRefSerializer(serializers.ModelSerializer):
 
 
 class PhaseRefSerializer(serializers.ModelSerializer):
-    name = serializers.CharField(source="label", help_text=_("In the language of the request."))
+    name = serializers.CharField(help_text=IN_REQUEST_LANGUAGE)
 
     class Meta:
         model = Phase
@@ -88,6 +133,7 @@ class PhaseRefSerializer(serializers.ModelSerializer):
 
 
 class OrganisationRefSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(help_text=IN_REQUEST_LANGUAGE)
     kind_label = serializers.CharField(source="get_kind_display")
     country = CountryRefSerializer()
     page_url = PageURLField()
@@ -111,7 +157,7 @@ class PartnerSerializer(serializers.ModelSerializer):
         fields = ["role", "role_label", "organisation"]
 
 
-class ProjectSerializer(serializers.ModelSerializer):
+class ProjectSerializer(TranslatedModelSerializer):
     iati_identifier = serializers.SerializerMethodField(
         help_text=_("The identifier of the project's activity in the IATI export.")
     )
@@ -154,6 +200,7 @@ class ProjectSerializer(serializers.ModelSerializer):
             "api_url",
             "iati_url",
         ]
+        translated = ["title", "locality", "objective", "description"]
 
     def get_iati_identifier(self, project) -> str:
         return activity_identifier(project)
@@ -168,7 +215,7 @@ class OrganisationProjectSerializer(serializers.ModelSerializer):
     """A published project an organisation takes part in, with its role there."""
 
     slug = serializers.SlugField(source="project.slug")
-    title = serializers.CharField(source="project.title")
+    title = serializers.CharField(source="project.title", help_text=IN_REQUEST_LANGUAGE)
     role_label = serializers.CharField(source="get_role_display")
     api_url = serializers.HyperlinkedRelatedField(
         source="project", view_name="api:project-detail", lookup_field="slug", read_only=True
@@ -179,7 +226,7 @@ class OrganisationProjectSerializer(serializers.ModelSerializer):
         fields = ["slug", "title", "role", "role_label", "api_url"]
 
 
-class OrganisationSerializer(serializers.ModelSerializer):
+class OrganisationSerializer(TranslatedModelSerializer):
     kind_label = serializers.CharField(source="get_kind_display")
     country = CountryRefSerializer()
     project_count = serializers.IntegerField(help_text=_("Published projects."))
@@ -209,6 +256,7 @@ class OrganisationSerializer(serializers.ModelSerializer):
             "page_url",
             "api_url",
         ]
+        translated = ["name", "description"]
 
 
 class CountrySerializer(serializers.Serializer):
@@ -238,9 +286,7 @@ class CountrySerializer(serializers.Serializer):
         return self.absolute(f"{reverse('api:project-list')}?country={row['code']}")
 
 
-class ThemeSerializer(serializers.ModelSerializer):
-    name = serializers.CharField(source="label", help_text=_("In the language of the request."))
-    name_fr = serializers.CharField(source="name")
+class ThemeSerializer(TranslatedModelSerializer):
     project_count = serializers.IntegerField(help_text=_("Published projects."))
     api_url = serializers.HyperlinkedIdentityField(
         view_name="api:theme-detail", lookup_field="slug"
@@ -252,18 +298,14 @@ class ThemeSerializer(serializers.ModelSerializer):
         fields = [
             "slug",
             "name",
-            "name_fr",
-            "name_en",
-            "name_es",
             "project_count",
             "api_url",
             "projects_url",
         ]
+        translated = ["name"]
 
 
-class PhaseSerializer(serializers.ModelSerializer):
-    name = serializers.CharField(source="label", help_text=_("In the language of the request."))
-    name_fr = serializers.CharField(source="name")
+class PhaseSerializer(TranslatedModelSerializer):
     project_count = serializers.IntegerField(help_text=_("Published projects in the catalogue."))
     api_url = serializers.HyperlinkedIdentityField(
         view_name="api:phase-detail", lookup_field="slug"
@@ -275,9 +317,6 @@ class PhaseSerializer(serializers.ModelSerializer):
         fields = [
             "slug",
             "name",
-            "name_fr",
-            "name_en",
-            "name_es",
             "start_date",
             "end_date",
             "project_count",
@@ -286,3 +325,4 @@ class PhaseSerializer(serializers.ModelSerializer):
             "api_url",
             "projects_url",
         ]
+        translated = ["name"]

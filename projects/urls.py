@@ -1,6 +1,6 @@
 from django.urls import path
 
-from projects import exports, iati, views
+from projects import exports, views
 
 app_name = "projects"
 
@@ -8,9 +8,9 @@ urlpatterns = [
     path("projects/", views.project_list, name="list"),
     # Downloads of the filtered list (the same query string as the list) and of one project
     path("projects/export.csv", exports.projects_csv, name="csv"),
-    path("projects/iati.xml", iati.projects_iati, name="iati"),
+    path("projects/iati.xml", views.projects_iati, name="iati"),
     path("projects/<slug:slug>/", views.project_detail, name="detail"),
-    path("projects/<slug:slug>/iati.xml", iati.project_iati, name="project_iati"),
+    path("projects/<slug:slug>/iati.xml", views.project_iati, name="project_iati"),
     path("countries/<str:code>/", views.country_detail, name="country"),
     path("statistics/", views.statistics, name="statistics"),
 ]

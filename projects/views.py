@@ -127,3 +127,34 @@ def statistics(request):
             "currency": currencies[0] if len(currencies) == 1 else None,
         },
     )
+
+
+# --- IATI downloads ----------------------------------------------------------------------
+
+from django.http import HttpResponse  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from projects.exports import filtered_projects  # noqa: E402
+from projects.iati import activities_document  # noqa: E402
+
+
+def iati_response(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type="application/xml; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def projects_iati(request):
+    """The filtered project list (all its pages, in its order) as an IATI activities file."""
+    projects = list(filtered_projects(request))
+    if not projects:  # the schema requires at least one activity
+        return render(request, "projects/iati_empty.html", status=404)
+    filename = f"icmd-iati-activities-{timezone.localdate():%Y-%m-%d}.xml"
+    return iati_response(activities_document(projects, request.build_absolute_uri), filename)
+
+
+def project_iati(request, slug):
+    """One published project as an IATI activities file."""
+    project = get_object_or_404(Project.objects.published().for_listing(), slug=slug)
+    content = activities_document([project], request.build_absolute_uri)
+    return iati_response(content, f"icmd-iati-{project.slug}.xml")

@@ -138,3 +138,28 @@ def html_titles(client, query: dict | str = "", language: str = "fr") -> list[st
         following = find_all(page, "a", rel="next")
         url = f"/{language}/projects/{following[0].attrs['href']}" if following else ""
     return titles
+
+
+A_EN = "Community health in Upala"
+A_ES = "Salud comunitaria en Upala"
+B_ES = "Jóvenes emprendedores de Kolda"
+
+
+def add_translations(catalogue: SimpleNamespace) -> SimpleNamespace:
+    """English and Spanish for some of the catalogue: project A in three languages, B in
+    French and Spanish, C and D in French only; Upala's municipality named in the three
+    languages, the current phase in French and English only (as the factory makes it)."""
+    a = catalogue.a
+    a.title_en, a.title_es = A_EN, A_ES
+    a.locality_en, a.locality_es = "Upala Canton", "Cantón de Upala"
+    a.objective_en = "Improve migrant families’ access to health care."
+    a.objective_es = "Mejorar el acceso a la salud de las familias migrantes."
+    a.save()
+    catalogue.b.title_es = B_ES
+    catalogue.b.save()
+    upala = catalogue.upala
+    upala.name_en, upala.name_es = "Municipality of Upala", "Municipalidad de Upala"
+    upala.save()
+    catalogue.first.name_es = "Primera fase (2008–2012)"
+    catalogue.first.save()
+    return catalogue

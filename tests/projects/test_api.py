@@ -14,13 +14,27 @@ from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.core.cache import cache
 from django.core.management import call_command
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from projects.models import OrganisationKind, PartnershipRole, ProjectStatus
 from tests.factories import OrganisationFactory
 from tests.html import tr
-from tests.projects.open_data import A, B, C, D, build_catalogue, html_titles
+from tests.projects import test_query_counts
+from tests.projects.open_data import (
+    A_EN,
+    A_ES,
+    B_ES,
+    A,
+    B,
+    C,
+    D,
+    add_translations,
+    build_catalogue,
+    html_titles,
+)
 
 API = "/api/v1"
 LIST = f"{API}/projects/"
@@ -63,10 +77,22 @@ def test_project_carries_everything_the_catalogue_says(client, catalogue):
         "slug": "sante-upala",
         "iati_identifier": "XM-DAC-41114-ICMD-sante-upala",
         "title": A,
+        "title_fr": A,
+        "title_en": None,
+        "title_es": None,
         "country": {"code": "CR", "name": "Costa Rica"},
         "locality": "Canton d’Upala",
+        "locality_fr": "Canton d’Upala",
+        "locality_en": None,
+        "locality_es": None,
         "objective": "Améliorer l’accès aux soins des familles de migrants.",
+        "objective_fr": "Améliorer l’accès aux soins des familles de migrants.",
+        "objective_en": None,
+        "objective_es": None,
         "description": "",
+        "description_fr": None,
+        "description_en": None,
+        "description_es": None,
         "phase": {"slug": "current", "name": "Phase actuelle (depuis décembre 2012)"},
         "status": "ongoing",
         "status_label": label(ProjectStatus.ONGOING),
@@ -278,6 +304,143 @@ def test_page_size_is_capped_and_bad_pages_are_404_in_json(client, catalogue):
         assert get_json(client, f"{LIST}?page={page}&page_size=2", status=404)["detail"]
 
 
+# --- languages -----------------------------------------------------------------------------
+
+world = test_query_counts.world  # a fixture: a phase, four themes and the "hub" organisation
+
+
+@pytest.fixture
+def translated(catalogue):
+    return add_translations(catalogue)
+
+
+def test_lang_gives_texts_in_that_language_with_the_french_fallback(client, translated):
+    page = get_json(client, f"{LIST}?lang=es&sort=-funding")
+
+    by_slug = {project["slug"]: project for project in page["results"]}
+    assert [project["title"] for project in page["results"]] == [D, A_ES, B_ES, C]
+    upala = by_slug["sante-upala"]
+    assert (upala["title"], upala["title_fr"], upala["title_en"], upala["title_es"]) == (
+        A_ES,
+        A,
+        A_EN,
+        A_ES,
+    )
+    assert upala["locality"] == "Cantón de Upala"
+    assert upala["objective"] == "Mejorar el acceso a la salud de las familias migrantes."
+    assert upala["partners"][0]["organisation"]["name"] == "Municipalidad de Upala"
+    assert upala["country"] == {"code": "CR", "name": "Costa Rica"}
+    assert upala["themes"] == [{"slug": "health", "name": "Salud"}]
+    assert upala["page_url"] == "http://testserver/es/projects/sante-upala/"
+    # Not translated: the French text, and null in the missing languages.
+    figuig = by_slug["figuig-water"]
+    assert (figuig["title"], figuig["title_es"], figuig["locality_es"]) == (C, None, None)
+    assert by_slug["kolda-entrepreneurs"]["country"]["name"] == "Senegal"
+    assert by_slug["kolda-entrepreneurs"]["title_en"] is None
+    # The next page keeps the language.
+    second = get_json(client, f"{LIST}?lang=es&page_size=1")
+    assert "lang=es" in second["next"]
+
+
+def test_accept_language_chooses_the_language_when_lang_is_absent(client, translated):
+    upala = get_json(client, f"{LIST}sante-upala/", HTTP_ACCEPT_LANGUAGE="en")
+
+    assert (upala["title"], upala["locality"]) == (A_EN, "Upala Canton")
+    assert upala["page_url"] == "http://testserver/en/projects/sante-upala/"
+    kolda = get_json(client, f"{LIST}kolda-entrepreneurs/", HTTP_ACCEPT_LANGUAGE="en")
+    assert kolda["title"] == B  # no English title: the French one
+    # A language the site does not have: French.
+    assert get_json(client, f"{LIST}sante-upala/", HTTP_ACCEPT_LANGUAGE="de")["title"] == A
+
+
+def test_lang_takes_precedence_over_accept_language(client, translated):
+    response = client.get(f"{LIST}sante-upala/?lang=es", HTTP_ACCEPT_LANGUAGE="en")
+
+    assert response.json()["title"] == A_ES
+    assert response["Content-Language"] == "es"
+    french = client.get(f"{LIST}sante-upala/?lang=fr", HTTP_ACCEPT_LANGUAGE="en")
+    assert french.json()["title"] == A
+    assert french["Content-Language"] == "fr"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"{LIST}?lang=xx",
+        f"{LIST}?lang=",
+        f"{LIST}?lang=EN",
+        f"{LIST}sante-upala/?lang=de",
+        f"{API}/organisations/?lang=pt",
+        f"{API}/countries/cr/?lang=it",
+        f"{API}/themes/?lang=fr-FR",
+        f"{API}/phases/current/?lang=zz",
+    ],
+)
+def test_unknown_lang_is_400_saying_which_languages_there_are(client, translated, url):
+    errors = get_json(client, url, status=400)
+
+    assert list(errors) == ["lang"]
+    assert all(code in errors["lang"][0] for code in ["fr", "en", "es"])
+
+
+def test_other_resources_give_every_language(client, translated):
+    upala = get_json(client, f"{API}/organisations/upala/?lang=en")
+    assert (upala["name"], upala["name_fr"], upala["name_en"], upala["name_es"]) == (
+        "Municipality of Upala",
+        "Municipalité d’Upala",
+        "Municipality of Upala",
+        "Municipalidad de Upala",
+    )
+    assert upala["projects"] == [
+        {
+            "slug": "sante-upala",
+            "title": A_EN,
+            "role": "lead",
+            "role_label": label(PartnershipRole.LEAD, "en"),
+            "api_url": "http://testserver/api/v1/projects/sante-upala/",
+        }
+    ]
+    amd = get_json(client, f"{API}/organisations/amd/?lang=en")
+    assert (amd["name"], amd["name_en"], amd["description_fr"]) == (
+        "Association Migration & Développement",
+        None,
+        None,
+    )
+    phases = get_json(client, f"{API}/phases/?lang=es")["results"]
+    assert [(p["name"], p["name_es"]) for p in phases] == [
+        ("Primera fase (2008–2012)", "Primera fase (2008–2012)"),
+        ("Phase actuelle (depuis décembre 2012)", None),  # no Spanish: the French
+    ]
+    themes = get_json(client, f"{API}/themes/?lang=en")["results"]
+    assert [theme["name"] for theme in themes] == ["Employment", "Health"]  # English order
+
+
+def test_search_finds_a_project_by_its_text_in_any_language(client, translated):
+    for language in ["fr", "en", "es"]:
+        assert titles(client, f"q=comunitaria&lang={language}") == [
+            {"fr": A, "en": A_EN, "es": A_ES}[language]
+        ]
+    assert titles(client, "q=community") == [A]
+
+
+@pytest.mark.parametrize("language", ["es", "en"])
+def test_queries_do_not_grow_with_the_projects_in_any_language(client, world, language):
+    def count(url: str) -> int:
+        cache.clear()
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url, HTTP_ACCEPT_LANGUAGE="en")
+        assert response.status_code == 200
+        return len(queries)
+
+    urls = [f"{LIST}?lang={language}", f"{API}/organisations/hub/?lang={language}"]
+    test_query_counts.add_projects(world, 5)
+    few = [count(url) for url in urls]
+    test_query_counts.add_projects(world, 95)
+
+    assert [count(url) for url in urls] == few
+    assert few[0] == count(LIST)  # as many as without a language
+
+
 # --- organisations, countries, themes, phases -----------------------------------------------
 
 
@@ -335,7 +498,12 @@ def test_themes_with_their_published_projects(client, catalogue):
         ("health", "Santé", 2),  # not the unpublished one
     ]
     health = get_json(client, f"{API}/themes/health/", HTTP_ACCEPT_LANGUAGE="es")
-    assert (health["name"], health["name_fr"], health["name_en"]) == ("Salud", "Santé", "Health")
+    assert (health["name"], health["name_fr"], health["name_en"], health["name_es"]) == (
+        "Salud",
+        "Santé",
+        "Health",
+        "Salud",
+    )
     assert titles(client, urlsplit(health["projects_url"]).query) == [A, C]
     get_json(client, f"{API}/themes/nothing/", status=404)
 
@@ -515,7 +683,24 @@ def test_schema_generates_without_warnings(tmp_path):
         "sort",
         "page",
         "page_size",
+        "lang",
     }
+    for operation in [
+        schema["paths"][f"{API}/{name}/{suffix}"]["get"]
+        for name in ["projects", "organisations", "countries", "themes", "phases"]
+        for suffix in ["", "{slug}/" if name != "countries" else "{code}/"]
+    ]:
+        lang = next(p for p in operation["parameters"] if p["name"] == "lang")
+        assert set(lang["schema"]["enum"]) == {"fr", "en", "es"}
+        assert "400" in operation["responses"]
+    project = schema["components"]["schemas"]["Project"]["properties"]
+    for field in ["title", "locality", "objective", "description"]:
+        assert project[field]["description"]
+        for language in ["fr", "en", "es"]:
+            assert project[f"{field}_{language}"]["nullable"] is True
+    for component in ["Organisation", "Theme", "Phase"]:
+        properties = schema["components"]["schemas"][component]["properties"]
+        assert {"name", "name_fr", "name_en", "name_es"} <= set(properties)
 
 
 def test_schema_is_served(client, db):

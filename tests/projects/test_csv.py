@@ -12,8 +12,19 @@ from django.utils import timezone, translation
 from projects.exports import csv_header
 from projects.models import OrganisationKind, PartnershipRole, ProjectStatus
 from tests.factories import OrganisationFactory, ProjectFactory, ThemeFactory
-from tests.html import find, find_all, parse
-from tests.projects.open_data import A, B, C, D, build_catalogue, html_titles
+from tests.html import find, find_all, parse, tr
+from tests.projects.open_data import (
+    A_EN,
+    A_ES,
+    B_ES,
+    A,
+    B,
+    C,
+    D,
+    add_translations,
+    build_catalogue,
+    html_titles,
+)
 
 CSV = "/fr/projects/export.csv"
 
@@ -35,9 +46,32 @@ def label(choice, language="fr") -> str:
         return str(choice.label)
 
 
-def column(rows, name, language="fr"):
-    position = ["title", "country", "locality", "lead", "partners", "themes", "phase"].index(name)
-    return [row[header(language)[position]] for row in rows]
+COLUMNS = [
+    "title",
+    "country",
+    "locality",
+    "objective",
+    "lead",
+    "partners",
+    "themes",
+    "phase",
+    "status",
+    "duration",
+    "amount",
+    "currency",
+    "start",
+    "end",
+    "url",
+]
+
+
+def name(column_name, language="fr") -> str:
+    """The header of a column, in ``language``."""
+    return header(language)[COLUMNS.index(column_name)]
+
+
+def column(rows, column_name, language="fr"):
+    return [row[name(column_name, language)] for row in rows]
 
 
 @pytest.fixture
@@ -79,13 +113,14 @@ def test_csv_is_utf8_with_bom_a_header_and_a_dated_filename(client, catalogue):
 
 def test_each_row_says_what_the_catalogue_says(client, catalogue):
     rows = read_csv(client.get(CSV))
-    upala = next(row for row in rows if row[header()[0]] == A)
+    upala = next(row for row in rows if row[name("title")] == A)
 
     assert list(upala) == header()
     assert list(upala.values()) == [
         A,
         "Costa Rica",
         "Canton d’Upala",
+        "Améliorer l’accès aux soins des familles de migrants.",
         "Municipalité d’Upala",
         f"Municipalité d’Upala ({label(PartnershipRole.LEAD)}); "
         f"Association Migration & Développement ({label(PartnershipRole.PARTNER)})",
@@ -161,10 +196,10 @@ def test_accents_and_typographic_characters_come_through_intact(client, catalogu
         partners=[OrganisationFactory(name="Société coopérative ÉÈÊË", country="NE")],
     )
     rows = read_csv(client.get(CSV))
-    row = next(row for row in rows if row[header()[1]] == "Niger")
+    row = next(row for row in rows if row[name("country")] == "Niger")
 
-    assert row[header()[0]] == "Coopérative « Jàmm » d’Agadez — Ñandú, Ærø, 移民 & co"
-    assert row[header()[3]] == "Société coopérative ÉÈÊË"
+    assert row[name("title")] == "Coopérative « Jàmm » d’Agadez — Ñandú, Ærø, 移民 & co"
+    assert row[name("lead")] == "Société coopérative ÉÈÊË"
 
 
 @pytest.mark.parametrize(
@@ -205,15 +240,15 @@ def test_ordinary_cells_are_left_alone(client, db):
 
 
 def test_partners_come_with_their_roles_and_dates_are_iso(client, catalogue):
-    rows = {row[header()[0]]: row for row in read_csv(client.get(CSV))}
+    rows = {row[name("title")]: row for row in read_csv(client.get(CSV))}
 
     assert column([rows[B]], "partners") == [
         f"Diaspora de Kolda ({label(PartnershipRole.LEAD)}); "
         f"Association Migration & Développement ({label(PartnershipRole.PARTNER)})"
     ]
-    assert rows[B][header()[7]] == label(ProjectStatus.COMPLETED)
-    assert (rows[C][header()[11]], rows[C][header()[12]]) == ("2010-03-01", "")
-    assert (rows[C][header()[9]], rows[C][header()[10]]) == ("98000.50", "EUR")
+    assert rows[B][name("status")] == label(ProjectStatus.COMPLETED)
+    assert (rows[C][name("start")], rows[C][name("end")]) == ("2010-03-01", "")
+    assert (rows[C][name("amount")], rows[C][name("currency")]) == ("98000.50", "EUR")
     assert column([rows[D]], "themes") == [""]
 
 
@@ -223,7 +258,7 @@ def test_headers_and_names_follow_the_page_language(client, catalogue):
     assert list(rows[0]) == header("en")
     assert column(rows, "country", "en") == ["Senegal"]
     assert column(rows, "themes", "en") == ["Employment"]
-    assert rows[0][header("en")[-1]] == "http://testserver/en/projects/kolda-entrepreneurs/"
+    assert rows[0][name("url", "en")] == "http://testserver/en/projects/kolda-entrepreneurs/"
 
 
 def test_list_page_links_to_the_csv_of_its_filters_all_pages(client, many_projects):
@@ -240,3 +275,46 @@ def test_dates_in_filename_use_today(client, catalogue, monkeypatch):
     response = client.get(CSV)
 
     assert "icmd-projects-2031-02-03.csv" in response["Content-Disposition"]
+
+
+def test_spanish_page_gives_spanish_cells_with_the_french_fallback(client, catalogue):
+    add_translations(catalogue)
+
+    rows = read_csv(client.get("/es/projects/export.csv?sort=-funding"))
+
+    assert list(rows[0]) == header("es")
+    assert name("title", "es") == tr("Title", "es") != name("title", "fr")
+    assert column(rows, "title", "es") == [D, A_ES, B_ES, C]  # D and C are only in French
+    assert column(rows, "country", "es") == ["Nepal", "Costa Rica", "Senegal", "Marruecos"]
+    upala = rows[1]
+    assert upala[name("locality", "es")] == "Cantón de Upala"
+    assert upala[name("objective", "es")] == (
+        "Mejorar el acceso a la salud de las familias migrantes."
+    )
+    assert upala[name("lead", "es")] == "Municipalidad de Upala"
+    assert upala[name("themes", "es")] == "Salud"
+    assert upala[name("phase", "es")] == "Phase actuelle (depuis décembre 2012)"  # no Spanish
+    assert upala[name("status", "es")] == label(ProjectStatus.ONGOING, "es")
+    assert upala[name("url", "es")] == "http://testserver/es/projects/sante-upala/"
+    figuig = rows[3]
+    assert figuig[name("phase", "es")] == "Primera fase (2008–2012)"
+    assert figuig[name("themes", "es")] == "Empleo; Salud"
+
+
+def test_english_page_gives_english_cells_with_the_french_fallback(client, catalogue):
+    add_translations(catalogue)
+
+    rows = read_csv(client.get("/en/projects/export.csv?sort=-funding"))
+
+    assert list(rows[0]) == header("en")
+    assert column(rows, "title", "en") == [D, A_EN, B, C]
+    assert column(rows, "locality", "en") == ["", "Upala Canton", "Kolda", "Figuig"]
+    assert rows[1][name("lead", "en")] == "Municipality of Upala"
+    assert rows[1][name("phase", "en")] == "Current phase (since December 2012)"
+
+
+def test_search_finds_projects_by_their_text_in_any_language(client, catalogue):
+    add_translations(catalogue)
+
+    for url in ["/fr/projects/export.csv?q=comunitaria", "/en/projects/export.csv?q=santé"]:
+        assert len(read_csv(client.get(url))) == 1, url

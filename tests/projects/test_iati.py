@@ -18,7 +18,18 @@ from projects.iati import SCHEMA_PATH, activities_schema, validation_errors
 from projects.models import OrganisationKind, Project, ProjectStatus
 from tests.factories import OrganisationFactory, PhaseFactory, ProjectFactory, ThemeFactory
 from tests.html import find, find_all, parse
-from tests.projects.open_data import A, B, C, D, build_catalogue, html_titles
+from tests.projects.open_data import (
+    A_EN,
+    A_ES,
+    B_ES,
+    A,
+    B,
+    C,
+    D,
+    add_translations,
+    build_catalogue,
+    html_titles,
+)
 
 IATI = "/fr/projects/iati.xml"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -94,7 +105,11 @@ def tricky(db):
         description="Première ligne.\nSeconde ligne & fin.",
         funding_amount=Decimal("1234567.89"),
         funding_currency="EUR",
-        themes=[ThemeFactory(name="Santé & <bien-être>", slug="sante-bien-etre")],
+        themes=[
+            ThemeFactory(
+                name="Santé & <bien-être>", name_en="Health & <well-being>", slug="sante-bien-etre"
+            )
+        ],
         partners=[
             OrganisationFactory(name="Association « Jàmm » & <Partenaires>", country="SN"),
             OrganisationFactory(name='Collectif "Ndar" d\'Italie', country="IT"),
@@ -120,13 +135,20 @@ def test_tricky_text_validates_and_comes_through_intact(client, tricky):
         "Association « Jàmm » & <Partenaires>",
         'Collectif "Ndar" d\'Italie',
     ]
-    assert narratives(node.find("tag")) == [("fr", "Santé & <bien-être>")]
+    assert narratives(node.find("tag")) == [
+        ("fr", "Santé & <bien-être>"),
+        ("en", "Health & <well-being>"),
+    ]
     assert node.find("budget/value").text == "1234567.89"
 
 
 class GeneratedProjectFactory(ProjectFactory):
     title = factory.Faker("sentence", nb_words=8, locale="fr_FR")
+    title_en = factory.Faker("sentence", nb_words=8, locale="en_GB")
+    title_es = factory.Faker("sentence", nb_words=8, locale="es_ES")
     locality = factory.Faker("city", locale="fr_FR")
+    locality_es = factory.Faker("city", locale="es_ES")
+    objective_en = factory.Faker("paragraph", locale="en_GB")
     objective = factory.Faker("paragraph", locale="fr_FR")
     description = factory.Faker("text", locale="fr_FR")
     country = factory.Faker("random_element", elements=["SN", "MA", "CR", "NP", "PH", "TN"])
@@ -327,3 +349,93 @@ def test_a_project_without_partners_or_objective_still_validates(client, db):
     content = client.get(IATI).content
 
     assert_valid(content)
+
+
+# --- languages ---------------------------------------------------------------------------
+
+
+def test_each_language_of_a_text_is_a_narrative_of_its_own(client, catalogue):
+    add_translations(catalogue)
+    catalogue.c.description_en = "Drinking water for the palm grove."
+    catalogue.c.save()
+
+    response = client.get(IATI)
+
+    assert_valid(response.content)
+    root = xml(response)
+    upala = activity(root, "sante-upala")
+    assert narratives(upala.find("title")) == [("fr", A), ("en", A_EN), ("es", A_ES)]
+    assert narratives(upala.find("description[@type='2']")) == [
+        ("fr", "Améliorer l’accès aux soins des familles de migrants."),
+        ("en", "Improve migrant families’ access to health care."),
+        ("es", "Mejorar el acceso a la salud de las familias migrantes."),
+    ]
+    assert narratives(upala.find("location/name")) == [
+        ("fr", "Canton d’Upala"),
+        ("en", "Upala Canton"),
+        ("es", "Cantón de Upala"),
+    ]
+    organisations = [narratives(org) for org in upala.findall("participating-org[@role='4']")]
+    assert organisations == [
+        [
+            ("fr", "Municipalité d’Upala"),
+            ("en", "Municipality of Upala"),
+            ("es", "Municipalidad de Upala"),
+        ],
+        [("fr", "Association Migration & Développement")],  # no translation of its name
+    ]
+    assert narratives(upala.find("tag")) == [("fr", "Santé"), ("en", "Health"), ("es", "Salud")]
+    assert narratives(upala.find("document-link/title")) == [("fr", A), ("en", A_EN), ("es", A_ES)]
+    # Languages without text are not written.
+    kolda = activity(root, "kolda-entrepreneurs")
+    assert narratives(kolda.find("title")) == [("fr", B), ("es", B_ES)]
+    figuig = activity(root, "figuig-water")
+    assert narratives(figuig.find("title")) == [("fr", C)]
+    assert narratives(figuig.find("description[@type='1']")) == [
+        ("en", "Drinking water for the palm grove.")
+    ]
+    assert [language for language, _text in narratives(upala.find("reporting-org"))] == [
+        "fr",
+        "en",
+        "es",
+    ]
+
+
+def test_empty_and_blank_translations_are_not_written(client, catalogue):
+    Project.objects.filter(slug="nepal-remittances").update(title_en="", title_es="  \n ")
+
+    root = xml(client.get("/fr/projects/nepal-remittances/iati.xml"))
+
+    assert narratives(activity(root, "nepal-remittances").find("title")) == [("fr", D)]
+
+
+def test_a_project_written_in_english_only_exports_in_english(client, db):
+    ProjectFactory(
+        title=None,
+        title_en="Diaspora investment in Kolda",
+        objective=None,
+        objective_en="Channel savings into local firms.",
+        locality=None,
+        locality_en="Kolda region",
+        slug="english-only",
+    )
+
+    response = client.get("/fr/projects/english-only/iati.xml")
+
+    assert_valid(response.content)
+    node = activity(xml(response), "english-only")
+    assert narratives(node.find("title")) == [("en", "Diaspora investment in Kolda")]
+    assert narratives(node.find("description[@type='2']")) == [
+        ("en", "Channel savings into local firms.")
+    ]
+    assert narratives(node.find("location/name")) == [("en", "Kolda region")]
+
+
+def test_the_page_link_is_in_the_language_of_the_request(client, catalogue):
+    upala = activity(xml(client.get("/es/projects/iati.xml")), "sante-upala")
+
+    link = upala.find("document-link")
+    assert link.get("url") == "http://testserver/es/projects/sante-upala/"
+    assert link.find("language").get("code") == "es"
+    # The texts are the same whatever the language of the request.
+    assert narratives(upala.find("title")) == [("fr", A)]

@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.test import Client
 from lxml import etree
 
@@ -24,7 +25,8 @@ from projects.models import (
     Theme,
 )
 from tests.factories import MemberFactory
-from tests.projects.open_data import build_catalogue
+from tests.html import find, parse, text
+from tests.projects.open_data import A_EN, A_ES, B_ES, A, B, C, add_translations, build_catalogue
 
 pytestmark = pytest.mark.django_db
 
@@ -229,9 +231,12 @@ def test_activity_from_another_publisher(catalogue):
 
     assert outcomes(report) == {"GB-CHC-1-001": Outcome.CREATED}
     project = Project.objects.get(iati_identifier="GB-CHC-1-001")
-    assert project.title == "Projet d’une autre source"  # the French narrative
+    assert project.title_fr == "Projet d’une autre source"  # the French narrative
+    # A narrative without xml:lang is in the activity's language.
+    assert project.title_en == "Projet d’une autre source (English)"
+    assert project.title_es is None
     assert project.published
-    assert (project.objective, project.description) == ("Description générale.", "")
+    assert (project.objective_fr, project.description) == ("Description générale.", "")
     assert project.country.code == "SN"  # the larger share
     assert project.status == ProjectStatus.ONGOING
     # Actual start rather than planned; planned end.
@@ -248,7 +253,7 @@ def test_activity_from_another_publisher(catalogue):
         ("Nouvelle ONG", PartnershipRole.LEAD),
         ("Association Migration & Développement", PartnershipRole.PARTNER),  # by name
     ]
-    created = Organisation.objects.get(name="Nouvelle ONG")
+    created = Organisation.objects.get(name_en="Nouvelle ONG")  # untagged, in English
     assert (created.iati_ref, created.kind, created.country.code, created.slug) == (
         "XM-OCHA-1",
         OrganisationKind.CIVIL_SOCIETY,
@@ -269,7 +274,8 @@ def test_organisations_are_matched_by_ref_before_name(catalogue):
     lead = project.partnerships.get(role=PartnershipRole.LEAD).organisation
     assert lead == catalogue.oxfam
     lead.refresh_from_db()
-    assert lead.name == "Nouvelle ONG"  # renamed, as its publisher names it now
+    # Renamed, as its publisher names it now, in the language the file names it in.
+    assert (lead.name_fr, lead.name_en) == ("Oxfam Népal", "Nouvelle ONG")
     assert lead.kind == OrganisationKind.NGO  # a type code does not overrule what we know
     assert not Organisation.objects.filter(slug="nouvelle-ong").exists()
 
@@ -359,6 +365,257 @@ def test_existing_project_is_matched_by_identifier_and_updated(catalogue):
     assert catalogue.d.slug == "nepal-remittances"  # kept
     assert catalogue.d.title == "Projet d’une autre source"
     assert catalogue.d.country.code == "SN"
+
+
+# --- languages -----------------------------------------------------------------------------
+
+LANGUAGE_FILE = """<?xml version="1.0" encoding="UTF-8"?>
+<iati-activities version="2.03"{file_language}>
+{activities}
+</iati-activities>
+"""
+
+LANGUAGE_ACTIVITY = """
+  <iati-activity default-currency="EUR"{activity_language}>
+    <iati-identifier>{identifier}</iati-identifier>
+    <reporting-org ref="GB-CHC-1" type="21"><narrative>A charity</narrative></reporting-org>
+    <title>{title}</title>
+    <description type="2">{objective}</description>
+    <participating-org role="4" ref="XM-TEST-{identifier}" type="22">
+      {organisation}
+    </participating-org>
+    <activity-status code="2"/>
+    <activity-date type="1" iso-date="2014-02-01"/>
+    <activity-date type="3" iso-date="2015-01-31"/>
+    <recipient-country code="SN" percentage="100"/>
+    {location}
+    <budget type="1">
+      <period-start iso-date="2014-01-01"/><period-end iso-date="2014-12-31"/>
+      <value value-date="2014-01-01">1000</value>
+    </budget>
+  </iati-activity>
+"""
+
+
+def narratives(texts: dict) -> str:
+    """``<narrative>`` elements: ``{language: text}``, language None for no ``xml:lang``."""
+    return "".join(
+        f'<narrative xml:lang="{language}">{text}</narrative>'
+        if language
+        else f"<narrative>{text}</narrative>"
+        for language, text in texts.items()
+    )
+
+
+def language_activity(
+    identifier, *, title, objective=None, locality=None, organisation=None, language=None
+) -> str:
+    return LANGUAGE_ACTIVITY.format(
+        identifier=identifier,
+        activity_language=f' xml:lang="{language}"' if language else "",
+        title=narratives(title),
+        objective=narratives(objective or title),
+        location=f"<location><name>{narratives(locality)}</name></location>" if locality else "",
+        organisation=narratives(organisation or {"fr": f"Organisation {identifier}"}),
+    )
+
+
+def language_file(*activities, language=None) -> bytes:
+    return LANGUAGE_FILE.format(
+        file_language=f' xml:lang="{language}"' if language else "",
+        activities="".join(activities),
+    ).encode()
+
+
+def test_every_language_comes_back_after_a_wipe(client, catalogue):
+    add_translations(catalogue)
+    document = export(client)
+    wipe_catalogue()
+    Theme.objects.all().delete()  # made again from the file's tags
+
+    report = import_activities(document)
+
+    assert {item.outcome for item in report.outcomes} == {Outcome.CREATED}
+    upala = Project.objects.get(slug="sante-upala")
+    assert (upala.title_fr, upala.title_en, upala.title_es) == (A, A_EN, A_ES)
+    assert (upala.locality_fr, upala.locality_en, upala.locality_es) == (
+        "Canton d’Upala",
+        "Upala Canton",
+        "Cantón de Upala",
+    )
+    assert (upala.objective_en, upala.objective_es) == (
+        "Improve migrant families’ access to health care.",
+        "Mejorar el acceso a la salud de las familias migrantes.",
+    )
+    kolda = Project.objects.get(slug="kolda-entrepreneurs")
+    assert (kolda.title_fr, kolda.title_en, kolda.title_es) == (B, None, B_ES)
+    municipality = Organisation.objects.get(slug="upala")
+    assert (municipality.name_fr, municipality.name_en, municipality.name_es) == (
+        "Municipalité d’Upala",
+        "Municipality of Upala",
+        "Municipalidad de Upala",
+    )
+    health = Theme.objects.get(slug="health")
+    assert (health.name_fr, health.name_en, health.name_es) == ("Santé", "Health", "Salud")
+    spanish = client.get("/api/v1/projects/?lang=es&sort=-funding").json()["results"]
+    assert [project["title"] for project in spanish] == [
+        "Remises et moyens de subsistance",
+        A_ES,
+        B_ES,
+        C,
+    ]
+    # Importing it again changes nothing, in any language.
+    again = import_activities(document)
+    assert {item.outcome for item in again.outcomes} == {Outcome.UNCHANGED}
+
+
+def test_a_new_project_in_english_only_falls_back_to_english_marked(client, catalogue):
+    document = language_file(
+        language_activity(
+            "GB-EN-1",
+            title={"en": "Diaspora investment in Kolda"},
+            objective={"en": "Channel savings into local firms."},
+            locality={"en": "Kolda region"},
+            organisation={"en": "Kolda Diaspora Network"},
+        )
+    )
+
+    report = import_activities(document)
+
+    assert outcomes(report) == {"GB-EN-1": Outcome.CREATED}
+    project = Project.objects.get(iati_identifier="GB-EN-1")
+    assert (project.title_fr, project.title_en, project.title_es) == (
+        None,
+        "Diaspora investment in Kolda",
+        None,
+    )
+    assert (project.objective_fr, project.objective_en) == (
+        None,
+        "Channel savings into local firms.",
+    )
+    assert (project.locality_fr, project.locality_en) == (None, "Kolda region")
+    # The row's own column holds the text there is, for ordering, history and the admin.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT title FROM projects_project WHERE id = %s", [project.pk])
+        assert cursor.fetchone() == ("Diaspora investment in Kolda",)
+    organisation = project.partnerships.get().organisation
+    assert (organisation.name_fr, organisation.name_en) == (None, "Kolda Diaspora Network")
+    assert organisation.slug == "kolda-diaspora-network"
+    # The French page shows the English title, saying so.
+    heading = find(parse(client.get(f"/fr/projects/{project.slug}/")), "h1")
+    assert text(find(heading, "span", lang="en")) == "Diaspora investment in Kolda"
+    assert find(heading, "small", "untranslated")
+    api = client.get(f"/api/v1/projects/{project.slug}/?lang=fr").json()
+    assert (api["title"], api["title_fr"]) == ("Diaspora investment in Kolda", None)
+
+
+@pytest.mark.parametrize(
+    ("file_language", "activity_language", "column"),
+    [
+        ("en", "es", "title_es"),  # the activity's language first
+        ("en", None, "title_en"),  # else the file's
+        (None, None, "title_fr"),  # else French
+        (None, "en-GB", "title_en"),  # a regional variant is the language
+        ("ES", None, "title_es"),
+    ],
+)
+def test_a_narrative_without_language_is_in_the_activitys_else_the_files_else_french(
+    catalogue, file_language, activity_language, column
+):
+    document = language_file(
+        language_activity("X-lang", title={None: "Sans langue"}, language=activity_language),
+        language=file_language,
+    )
+
+    import_activities(document)
+
+    project = Project.objects.get(iati_identifier="X-lang")
+    columns = {name: getattr(project, name) for name in ["title_fr", "title_en", "title_es"]}
+    assert columns == {name: "Sans langue" if name == column else None for name in columns}
+
+
+def test_other_languages_are_left_out_and_reported(catalogue):
+    document = language_file(
+        language_activity(
+            "X-de",
+            title={"de": "Gemeindegesundheit", "fr": "Santé communautaire", "pt-BR": "Saúde"},
+            locality={"de": "Kolda (Region)", "en": "Kolda region"},
+        ),
+        language_activity("X-only-de", title={"de": "Nur Deutsch"}, language="de"),
+    )
+
+    report = import_activities(document)
+
+    assert outcomes(report) == {"X-de": Outcome.CREATED, "X-only-de": Outcome.SKIPPED}
+    project = Project.objects.get(iati_identifier="X-de")
+    assert (project.title_fr, project.title_en, project.title_es) == (
+        "Santé communautaire",
+        None,
+        None,
+    )
+    assert (project.locality_fr, project.locality_en) == (None, "Kolda region")
+    notes = " ".join(report.outcomes[0].notes)
+    assert "de, pt-br" in notes
+    assert report.outcomes[1].reason.endswith(": de.")
+    assert report.outcomes[1].title == "Nur Deutsch"
+    assert not Project.objects.filter(iati_identifier="X-only-de").exists()
+
+
+def test_unchanged_means_unchanged_in_every_language(catalogue):
+    activity = {
+        "title": {"fr": "Eau pour Kolda", "en": "Water for Kolda"},
+        "locality": {"fr": "Kolda", "es": "Kolda (Senegal)"},
+    }
+    import_activities(language_file(language_activity("X-same", **activity)))
+    project = Project.objects.get(iati_identifier="X-same")
+
+    assert outcomes(import_activities(language_file(language_activity("X-same", **activity)))) == {
+        "X-same": Outcome.UNCHANGED
+    }
+
+    # Another English title is a change, though the French one is the same.
+    project.title_en = "Water for the Kolda region"
+    project.save()
+    report = import_activities(language_file(language_activity("X-same", **activity)))
+    assert outcomes(report) == {"X-same": Outcome.UPDATED}
+    project.refresh_from_db()
+    assert project.title_en == "Water for Kolda"
+
+    # A Spanish title staff added is kept: the file has no Spanish to put instead.
+    project.title_es = "Agua para Kolda"
+    project.save()
+    report = import_activities(language_file(language_activity("X-same", **activity)))
+    assert outcomes(report) == {"X-same": Outcome.UNCHANGED}
+    project.refresh_from_db()
+    assert project.title_es == "Agua para Kolda"
+
+    # When the file changes the text, the report says which translation to check.
+    changed = dict(activity, title={"fr": "Eau potable pour Kolda", "en": "Water for Kolda"})
+    report = import_activities(language_file(language_activity("X-same", **changed)))
+    assert outcomes(report) == {"X-same": Outcome.UPDATED}
+    project.refresh_from_db()
+    assert (project.title_fr, project.title_es) == ("Eau potable pour Kolda", "Agua para Kolda")
+    assert any(
+        Project._meta.get_field("title").verbose_name.capitalize() in note
+        for note in report.outcomes[0].notes
+    )
+
+
+def test_organisations_are_matched_by_their_name_in_any_language(catalogue):
+    catalogue.upala.name_en = "Municipality of Upala"
+    catalogue.upala.save()
+    document = language_file(
+        language_activity(
+            "X-upala",
+            title={"en": "Border health"},
+            organisation={"en": "MUNICIPALITY OF UPALA"},
+        ).replace(' ref="XM-TEST-X-upala"', "")
+    )
+
+    import_activities(document)
+
+    project = Project.objects.get(iati_identifier="X-upala")
+    assert project.partnerships.get().organisation == catalogue.upala
 
 
 # --- files refused -------------------------------------------------------------------------
