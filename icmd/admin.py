@@ -1,12 +1,13 @@
 from django.contrib import admin
 
-from common.admin import HistoryAdmin
+from common.admin import HistoryAdmin, TranslatedAdmin
+from common.translation import localized_fields
 from icmd.models import Page
 
 
 @admin.register(Page)
-class PageAdmin(HistoryAdmin):
-    list_display = ["title", "slug", "language", "order", "updated"]
-    list_filter = ["language"]
-    search_fields = ["title", "body"]
-    ordering = ["order", "slug", "language"]
+class PageAdmin(TranslatedAdmin, HistoryAdmin):
+    list_display = ["title", "slug", "order", "updated"]
+    search_fields = [*localized_fields("title"), *localized_fields("body")]
+    ordering = ["order", "slug"]
+    prepopulated_fields = {"slug": ["title"]}

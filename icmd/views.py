@@ -1,8 +1,7 @@
-from django.conf import settings
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.utils.translation import get_language
 
+from common.translation import text_in_language
 from icmd.models import Page
 from icmd.search import (
     SECTIONS_BY_KEY,
@@ -21,13 +20,13 @@ def home(request):
         {
             "totals": Project.objects.published().totals(),
             "phases": Phase.objects.all(),
-            "pages": Page.objects.in_language(get_language()),
+            "pages": Page.objects.all(),
         },
     )
 
 
 def about(request, slug=None):
-    pages = Page.objects.in_language(get_language())
+    pages = list(Page.objects.all())
     if not pages:
         raise Http404
     if slug is None:
@@ -38,12 +37,7 @@ def about(request, slug=None):
     return render(
         request,
         "icmd/about.html",
-        {
-            "page": page,
-            "pages": pages,
-            "is_fallback": page.language != get_language(),
-            "default_language": settings.LANGUAGE_CODE,
-        },
+        {"page": page, "pages": pages, "body": text_in_language(page, "body")},
     )
 
 

@@ -255,11 +255,7 @@ class TestAboutPages:
     @pytest.mark.parametrize("language", ["en", "es"])
     def test_page_only_in_french_shows_french_with_a_notice(self, seed, client, language):
         Page.objects.create(
-            slug="press",
-            language="fr",
-            title="Espace presse",
-            body="Contacts pour la presse.",
-            order=9,
+            slug="press", title_fr="Espace presse", body_fr="Contacts pour la presse.", order=9
         )
 
         response = client.get(f"/{language}/about/press/")
@@ -277,7 +273,7 @@ class TestAboutPages:
         assert "Espace presse" in nav
 
     def test_the_notice_says_the_page_is_not_yet_translated(self, seed, client):
-        Page.objects.create(slug="press", language="fr", title="Espace presse", body="Texte.")
+        Page.objects.create(slug="press", title_fr="Espace presse", body_fr="Texte.")
 
         english = visible_text(article(client.get("/en/about/press/")))
         french = article(client.get("/fr/about/press/"))
@@ -294,8 +290,8 @@ class TestAboutPages:
         assert client.get("/fr/about/").status_code == 404
 
     def test_markdown_is_rendered_and_dangerous_markup_stripped(self, seed, client):
-        Page.objects.filter(slug="initiative", language="fr").update(
-            body=(
+        Page.objects.filter(slug="initiative").update(
+            body_fr=(
                 "Texte **important** et [un lien](https://example.org/).\n\n"
                 '<script>alert("x")</script>\n\n'
                 "[piège](javascript:alert(1)) et [autre](JaVaScRiPt:alert(1))\n\n"
@@ -322,12 +318,13 @@ class TestAboutPages:
                 assert not (value or "").replace(" ", "").lower().startswith("javascript:")
 
     def test_staff_edit_a_page_in_the_admin(self, seed, client, staff_client):
-        page = Page.objects.get(slug="md-goes-local", language="es")
+        page = Page.objects.get(slug="md-goes-local")
         url = f"/admin/icmd/page/{page.pk}/change/"
         data = form_values(staff_client.get(url), "page_form")
-        assert data["body"] == page.body
-        data["title"] = "M&D a nivel local"
-        data["body"] = data["body"] + "\n\nNuevo párrafo con **énfasis**."
+        # The three languages side by side.
+        assert (data["body_fr"], data["body_es"]) == (page.body_fr, page.body_es)
+        data["title_es"] = "M&D a nivel local"
+        data["body_es"] = data["body_es"] + "\n\nNuevo párrafo con **énfasis**."
 
         response = staff_client.post(url, data)
 
@@ -341,7 +338,7 @@ class TestAboutPages:
         assert page.history.first().history_user.is_staff
 
     def test_members_cannot_edit_pages(self, seed, member_client):
-        page = Page.objects.get(slug="initiative", language="fr")
+        page = Page.objects.get(slug="initiative")
 
         response = member_client.post(
             f"/admin/icmd/page/{page.pk}/change/", {"title": "Piraté", "body": "x"}
@@ -385,3 +382,18 @@ class TestLanguageSwitch:
             response = client.get(href)
             assert response.status_code == 200, href
             assert language_links(response)[href[1:3]] == href
+
+
+def test_every_page_has_its_three_languages_from_the_seed(seed):
+    for page in Page.objects.all():
+        for language in LANGUAGES:
+            assert getattr(page, f"title_{language}"), (page.slug, language)
+            assert getattr(page, f"body_{language}"), (page.slug, language)
+
+
+def test_the_admin_lists_pages_missing_a_translation(seed, staff_client):
+    Page.objects.create(slug="press", title_fr="Espace presse", body_fr="Texte.", order=9)
+
+    response = staff_client.get("/admin/icmd/page/?missing=es")
+
+    assert [page.slug for page in response.context["cl"].result_list] == ["press"]

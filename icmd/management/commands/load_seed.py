@@ -20,9 +20,9 @@ class Command(BaseCommand):
         pages = load_pages(fixtures / "pages")
         forums = load_forums(fixtures / "forums.json")
         if options["verbosity"] > 0:
-            filled = catalogue.translations_filled + forums.translations_filled
+            filled = sum(report.translations_filled for report in (catalogue, pages, forums))
             self.stdout.write(
-                f"Seed loaded: created {catalogue}, {pages} pages, {forums}; "
+                f"Seed loaded: created {catalogue}, {pages}, {forums}; "
                 f"filled {filled} missing translations."
             )
         call_command("rebuild_search_index", verbosity=options["verbosity"])
