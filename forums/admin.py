@@ -164,19 +164,27 @@ from forums.models import BlogPost  # noqa: E402
 
 
 @admin.register(BlogPost)
-class BlogPostAdmin(admin.ModelAdmin):
-    """Members write blog posts on the site; staff write news here (kind "News"), and may
-    hide a blog post. Publishing stamps the date and tells the author's followers."""
+class BlogPostAdmin(TranslatedAdmin):
+    """Members write blog posts on the site, in one language; staff write news here (kind
+    "News"), in each language side by side, and may hide a blog post. Publishing stamps the
+    date and tells the author's followers."""
 
     list_display = ["title", "kind", "author", "status", "published_at", "is_hidden"]
     list_filter = ["kind", "status", "is_hidden"]
     list_select_related = ["author"]
-    search_fields = ["title", "summary", "body", "author__name", "author__email"]
+    search_fields = [
+        *localized_fields("title"),
+        *localized_fields("summary"),
+        *localized_fields("body"),
+        "author__name",
+        "author__email",
+    ]
     date_hierarchy = "created"
     prepopulated_fields = {"slug": ["title"]}
     autocomplete_fields = ["project"]
     fields = [
         "kind",
+        "language",
         "title",
         "slug",
         "summary",

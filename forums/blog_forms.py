@@ -45,6 +45,10 @@ class BlogPostForm(forms.ModelForm):
             raise forms.ValidationError(_("Write your post."), code="required")
         return body
 
+    def written_text(self) -> dict:
+        """The text and the language it is written in, for ``BlogPost.set_text``."""
+        return {name: self.cleaned_data[name] for name in ("language", "title", "summary", "body")}
+
 
 class FollowForm(forms.Form):
     """The hidden fields of a "Follow"/"Unfollow" button."""

@@ -4,6 +4,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.translation import current_language
 from forums import notifications
 from forums.models import BlogPost, BlogPostKind, BlogPostStatus
 from forums.services import ForumError, can_post, unique_slug
@@ -19,13 +20,23 @@ def _publish(blog_post: BlogPost) -> None:
 
 
 @transaction.atomic
-def write_blog_post(author, *, publish: bool = False, **fields) -> BlogPost:
-    """A new blog post (``fields``: title, summary, body, project), a draft unless
+def write_blog_post(
+    author,
+    *,
+    title: str,
+    body: str,
+    summary: str = "",
+    language: str | None = None,
+    project=None,
+    publish: bool = False,
+) -> BlogPost:
+    """A new blog post written in ``language`` (default: the page's), a draft unless
     ``publish``."""
     if not can_post(author):
         raise ForumError(_("Confirm your email address before you write."))
-    blog_post = BlogPost(author=author, kind=BlogPostKind.BLOG, **fields)
-    blog_post.slug = unique_slug(BlogPost, blog_post.title)
+    blog_post = BlogPost(author=author, kind=BlogPostKind.BLOG, project=project)
+    blog_post.set_text(language or current_language(), title=title, summary=summary, body=body)
+    blog_post.slug = unique_slug(BlogPost, title)
     if publish:
         _publish(blog_post)
     else:
@@ -34,10 +45,14 @@ def write_blog_post(author, *, publish: bool = False, **fields) -> BlogPost:
 
 
 @transaction.atomic
-def update_blog_post(editor, blog_post: BlogPost, *, publish: bool = False) -> BlogPost:
-    """Save the author's changes (already set on ``blog_post``); ``publish`` a draft."""
+def update_blog_post(
+    editor, blog_post: BlogPost, *, publish: bool = False, language: str, **texts
+) -> BlogPost:
+    """Save the author's changes: ``texts`` (title, summary, body) written in ``language``,
+    and the other fields already set on ``blog_post``; ``publish`` a draft."""
     if editor.pk != blog_post.author_id:
         raise ForumError(_("You can only edit your own posts."))
+    blog_post.set_text(language, **texts)
     if publish and blog_post.status == BlogPostStatus.DRAFT:
         _publish(blog_post)
     else:

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from common.text import render_markdown
-from common.translation import TranslatedModel, language_field
+from common.translation import LANGUAGE_CODES, TranslatedModel, language_field, localized_field
 from projects.models import Project, Theme
 
 MODERATORS_GROUP = "Moderators"
@@ -312,8 +312,12 @@ class BlogPostQuerySet(models.QuerySet):
         return self.filter(kind=BlogPostKind.NEWS)
 
 
-class BlogPost(models.Model):
-    """A member's blog post ("M&D goes local") or a news item published by staff."""
+class BlogPost(TranslatedModel):
+    """A member's blog post ("M&D goes local") or a news item published by staff.
+
+    Title, summary and text have a column per language (forums/translation.py): staff write
+    news in several languages; a member writes a blog post in one, ``language``, and its
+    text lives in that language's columns only (``set_text``)."""
 
     kind = models.CharField(
         _("kind"), max_length=8, choices=BlogPostKind.choices, default=BlogPostKind.BLOG
@@ -357,8 +361,22 @@ class BlogPost(models.Model):
         return self.title
 
     def save(self, *args, **kwargs):
-        self.body_html = render_markdown(self.body)
+        for code in LANGUAGE_CODES:
+            body = getattr(self, localized_field("body", code)) or ""
+            setattr(self, localized_field("body_html", code), render_markdown(body))
         super().save(*args, **kwargs)
+
+    def set_text(self, language: str, **texts) -> None:
+        """A member's post, written in ``language``: ``texts`` (title, summary, body) go in
+        that language's columns, and the other languages' are emptied."""
+        self.language = language
+        for field, value in texts.items():
+            for code in LANGUAGE_CODES:
+                setattr(self, localized_field(field, code), value if code == language else "")
+
+    @property
+    def is_news(self) -> bool:
+        return self.kind == BlogPostKind.NEWS
 
     def get_absolute_url(self):
         name = "forums:news_post" if self.kind == BlogPostKind.NEWS else "forums:blog_post"

@@ -230,13 +230,25 @@ def blog_post_rows():
 
 
 def blog_post_document(post: BlogPost) -> Document:
-    news = post.kind == BlogPostKind.NEWS
+    """A blog post in its author's language; a news item in each language staff wrote it
+    in (shown with the same marked fallback as the catalogue)."""
+    if post.kind == BlogPostKind.NEWS:
+        document = Document(
+            kind=SearchDocumentKind.NEWS, url=default_language_url(post), date=post.published_at
+        )
+        for language in LANGUAGE_CODES:
+            document.titles[language] = own_text(post, "title", language)
+            document.texts[language] = join(
+                own_text(post, "summary", language),
+                html_to_text(own_text(post, "body_html", language)),
+            )
+        return document
     language = written_in(post.language)
     return Document(
-        kind=SearchDocumentKind.NEWS if news else SearchDocumentKind.BLOG,
+        kind=SearchDocumentKind.BLOG,
         url=default_language_url(post),
         date=post.published_at,
-        titles={language: post.title},
+        titles={language: own_text(post, "title", language) or post.title},
         texts={language: join(post.summary, html_to_text(post.body_html))},
         author_language=language,
     )

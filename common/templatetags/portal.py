@@ -66,15 +66,26 @@ def funding_totals(rows):
 
 
 @register.simple_tag
-def translated(obj, field, words=None, paragraphs=False, note=True, link=None):
+def translated(obj, field, words=None, paragraphs=False, note=True, link=None, html=False):
     """``obj``'s translated ``field`` in the page's language. Where that language has no
     text, the text that exists is shown in an element carrying its ``lang`` (so that a
     screen reader switches voice), followed by a short note ("Only available in French")
     unless ``note=False`` (where the same note already stands nearby).
 
     ``words``: cut after that many words; ``paragraphs``: line breaks become paragraphs;
-    ``link``: the text links there (the note stays outside the link's name)."""
+    ``link``: the text links there (the note stays outside the link's name); ``html``:
+    the field holds HTML already sanitised (a rendered Markdown body), shown as a block."""
     found = text_in_language(obj, field)
+    if html:
+        body = mark_safe(found.text)  # noqa: S308 - rendered and sanitised on save
+        if not found.is_fallback:
+            return body
+        return format_html(
+            '{}<div lang="{}">{}</div>',
+            untranslated_note(found.language) if note else "",
+            found.language,
+            body,
+        )
     text = Truncator(found.text).words(int(words)) if words else found.text
     if paragraphs:
         body = linebreaks(text, autoescape=True)

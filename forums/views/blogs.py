@@ -177,7 +177,10 @@ def edit_blog_post(request, slug):
         return _render_form(request, form, blog_post, status=HTTPStatus.BAD_REQUEST)
     try:
         blog_services.update_blog_post(
-            request.user, form.instance, publish=request.POST.get("action") == "publish"
+            request.user,
+            form.instance,
+            publish=request.POST.get("action") == "publish",
+            **form.written_text(),
         )
     except ForumError as error:
         return _refused(request, str(error))

@@ -351,10 +351,15 @@ def test_staff_publish_news_in_the_admin(client, staff):
     add = "/admin/forums/blogpost/add/"
     data = form_values(client.get(add), "blogpost_form")
     assert data["kind"] == "news"
+    # Staff write the news in each language, side by side.
     data |= {
-        "title": "Lancement",
+        "title_fr": "Lancement",
+        "title_en": "Launch",
+        "title_es": "Lanzamiento",
         "slug": "lancement",
-        "body": "Le *portail* ouvre.",
+        "body_fr": "Le *portail* ouvre.",
+        "body_en": "The *portal* opens.",
+        "body_es": "",
         "status": "published",
     }
 
@@ -364,9 +369,16 @@ def test_staff_publish_news_in_the_admin(client, staff):
     news = BlogPost.objects.get()
     assert (news.kind, news.author, news.status) == ("news", staff, "published")
     assert news.published_at is not None
-    page = parse(client.get(NEWS))
-    assert [text(find(a, "h2")) for a in find_all(page, "article")] == ["Lancement"]
+    for language, title in [("fr", "Lancement"), ("en", "Launch"), ("es", "Lanzamiento")]:
+        page = parse(client.get(f"/{language}/news/"))
+        assert [text(find(find(a, "h2"), "a")) for a in find_all(page, "article")] == [title]
     assert "<em>portail</em>" in client.get(news.get_absolute_url()).content.decode()
+    assert "<em>portal</em>" in client.get(f"/en/news/{news.slug}/").content.decode()
+    # No Spanish text: the French one, marked, with a note.
+    spanish = parse(client.get(f"/es/news/{news.slug}/"))
+    (french_body,) = find_all(spanish, "div", lang="fr")
+    assert text(french_body) == "Le portail ouvre."
+    assert find_all(spanish, "small", "untranslated")
     assert "Lancement" not in text(parse(client.get(BLOG)))
 
 
@@ -569,3 +581,59 @@ def test_follow_button_on_topic_and_forum_pages(client, targets, kind):
     assert response.url == url
     assert getattr(Subscription.objects.get(member=reader), kind) == target
     assert find_all(parse(client.get(url)), "button", value="unfollow")
+
+
+# --- Languages -----------------------------------------------------------------------------
+
+
+def test_a_blog_post_is_written_in_one_language_whatever_the_page(client, author):
+    client.force_login(author)
+
+    client.post(
+        "/en/blog/write/",
+        {"title": "Remesas", "summary": "Resumen.", "body": "Texto.", "language": "es"},
+    )
+
+    post = BlogPost.objects.get()
+    assert (post.language, post.title_es, post.title_en, post.title_fr) == (
+        "es",
+        "Remesas",
+        "",
+        "",
+    )
+    assert post.body_html_es.strip() == "<p>Texto.</p>"
+
+
+def test_editing_a_blog_post_can_change_its_language(client, author):
+    client.force_login(author)
+    post = blog_post(author, "Transferts")
+    post.set_text("fr", title="Transferts", summary="", body="Texte.")
+    post.save()
+
+    form = parse(client.get(f"/en/blog/{post.slug}/edit/"))
+    assert find(form, "input", name="title").attrs["value"] == "Transferts"
+
+    client.post(
+        f"/en/blog/{post.slug}/edit/",
+        {"title": "Remittances", "summary": "", "body": "Text.", "language": "en"},
+    )
+
+    post.refresh_from_db()
+    assert (post.language, post.title_en, post.title_fr) == ("en", "Remittances", "")
+    page = parse(client.get(f"/fr/blog/{post.slug}/"))
+    assert text(find(page, "h1", lang="en")) == "Remittances"
+    assert not find_all(page, "small", "untranslated")  # a member's text: no note
+
+
+def test_news_list_marks_a_missing_translation(client, staff):
+    news = blog_post(staff, "Lancement", kind=BlogPostKind.NEWS)
+    news.title_en = "Launch"
+    news.save()
+
+    english = parse(client.get("/en/news/"))
+    spanish = parse(client.get("/es/news/"))
+
+    assert text(find(find(english, "h2"), "a")) == "Launch"
+    assert not find_all(english, "small", "untranslated")
+    assert text(find(find(spanish, "h2"), "span", lang="fr")) == "Lancement"
+    assert find_all(spanish, "small", "untranslated")

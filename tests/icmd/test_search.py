@@ -698,3 +698,19 @@ def test_query_count_does_not_grow_with_matches(client, forum, author, params, e
 def test_nothing_found_costs_two_queries(client, django_assert_num_queries):
     with django_assert_num_queries(2):
         search(client, "xylophone")
+
+
+def test_news_is_found_and_shown_in_each_language_staff_wrote_it_in(client, author):
+    news = make_blog_post(author, "Lancement du portail", kind=BlogPostKind.NEWS)
+    news.title_en = "Portal launch"
+    news.body_en = "The portal opens."
+    news.save()
+
+    for words in ["lancement", "launch"]:
+        english = only_result(search(client, words, language="en"))
+        assert title_link(english)[1] == "Portal launch", words
+        assert notes(english) == []
+    spanish = only_result(search(client, "launch", language="es"))
+    assert title_link(spanish)[1] == "Lancement du portail"
+    assert "fr" in languages_marked(spanish)
+    assert notes(spanish)  # no Spanish version: said so
