@@ -1,6 +1,5 @@
 import json
 
-from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.models import LogEntry
 from django.db.models import Q
@@ -10,7 +9,12 @@ from modeltranslation.translator import translator
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.utils import update_change_reason
 
-from common.translation import LANGUAGE_CODES, localized_field, missing_languages
+from common.translation import (
+    LANGUAGE_CODES,
+    language_name,
+    localized_field,
+    missing_languages,
+)
 
 
 class HistoryAdmin(SimpleHistoryAdmin):
@@ -35,8 +39,8 @@ class MissingTranslationFilter(admin.SimpleListFilter):
 
     def lookups(self, request, model_admin):
         return [
-            (code, _("Missing in %(language)s") % {"language": name})
-            for code, name in settings.LANGUAGES
+            (code, _("Missing in %(language)s") % {"language": language_name(code)})
+            for code in LANGUAGE_CODES
         ]
 
     def queryset(self, request, queryset):
@@ -78,7 +82,3 @@ class TranslatedAdmin(TranslationAdmin):
 def translated_fields(model) -> list[str]:
     """The fields of ``model`` registered for translation (``<app>/translation.py``)."""
     return list(translator.get_options_for_model(model).fields)
-
-
-def language_name(code: str) -> str:
-    return dict(settings.LANGUAGES)[code]

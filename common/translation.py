@@ -162,3 +162,13 @@ class WrittenInField(forms.ChoiceField):
         if not form.is_bound and field_name not in form.initial:
             form.initial[field_name] = current_language()
         return super().get_bound_field(form, field_name)
+
+
+def language_name(code: str) -> str:
+    """A language's name in the active language, as written inside a sentence: "French" in
+    English, "anglais" in French, "francés" in Spanish."""
+    try:
+        name = str(translation.get_language_info(code)["name_translated"])
+    except KeyError:
+        return code
+    return name if current_language() == "en" else name.lower()

@@ -7,8 +7,13 @@ from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import LazyTypedChoiceField
 
-from common.templatetags.portal import language_name
-from common.translation import any_language, country_choices, current_language, localized_field
+from common.translation import (
+    any_language,
+    country_choices,
+    current_language,
+    language_name,
+    localized_field,
+)
 from network import services
 from network.models import Member
 from projects.models import Organisation, OrganisationKind, Theme

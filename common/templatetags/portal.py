@@ -11,7 +11,7 @@ from django.utils.translation import get_language, get_language_info
 from django.utils.translation import gettext as _
 
 from common.text import render_markdown
-from common.translation import text_in_language
+from common.translation import language_name, text_in_language
 
 register = template.Library()
 
@@ -116,12 +116,7 @@ def untranslated_note(language):
     )
 
 
-@register.filter
-def language_name(code):
+@register.filter(name="language_name")
+def language_name_filter(code):
     """A language's name in the page's language: "fr" → "French" on an English page."""
-    try:
-        name = str(get_language_info(code)["name_translated"])
-    except KeyError:
-        return code
-    # French and Spanish write language names in lower case ("en anglais", "en francés").
-    return name if (get_language() or "").startswith("en") else name.lower()
+    return language_name(code)

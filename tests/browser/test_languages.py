@@ -3,7 +3,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from tests.factories import OrganisationFactory, ProjectFactory, ThemeFactory
+from tests.factories import OrganisationFactory, PhaseFactory, ProjectFactory, ThemeFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -35,15 +35,20 @@ PAGES = {
 }
 
 
-def translated(field: str) -> dict:
-    return {f"{field}_{code}": texts[field] for code, texts in PAGES.items()}
+def translated(key: str, field: str | None = None) -> dict:
+    """``title_fr``, ``title_en``, ``title_es`` from the texts of ``PAGES[…][key]``."""
+    return {f"{field or key}_{code}": texts[key] for code, texts in PAGES.items()}
 
 
 @pytest.fixture
 def figuig(db):
-    partner = OrganisationFactory(slug="commune-de-figuig", country="MA", **translated("partner"))
-    theme = ThemeFactory(slug="agriculture", **{f"name_{c}": t["theme"] for c, t in PAGES.items()})
+    partner = OrganisationFactory(
+        slug="commune-de-figuig", country="MA", **translated("partner", "name")
+    )
+    theme = ThemeFactory(slug="agriculture", **translated("theme", "name"))
+    phase = PhaseFactory(name_fr="Phase actuelle", name_en="Current phase", name_es="Fase actual")
     return ProjectFactory(
+        phase=phase,
         slug="figuig",
         country="MA",
         partners=[partner],

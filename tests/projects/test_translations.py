@@ -8,6 +8,7 @@ note "Only available in …" in the page's language.
 import pytest
 from django.utils import translation
 
+from common.translation import language_name
 from projects.models import SelectionCriterion
 from tests.factories import (
     OrganisationFactory,
@@ -26,9 +27,7 @@ FALLBACK_CASES = [("fr", "en"), ("en", "fr"), ("es", "fr")]
 def note(page_language: str, text_language: str) -> str:
     """The note a page in ``page_language`` adds to a text in ``text_language``."""
     with translation.override(page_language):
-        name = translation.get_language_info(text_language)["name_translated"]
-        if page_language != "en":
-            name = name.lower()  # "Uniquement disponible en anglais"
+        name = language_name(text_language)  # "anglais" in French, "French" in English
         return translation.gettext("Only available in %(language)s") % {"language": name}
 
 
@@ -228,7 +227,7 @@ def test_admin_lists_what_is_missing_and_filters_on_it(staff_admin):
     page = staff_admin.get("/admin/projects/project/").content.decode()
     with translation.override("fr"):
         missing = translation.gettext("Missing in %(languages)s") % {
-            "languages": f"{translation.gettext('English')}, {translation.gettext('Spanish')}"
+            "languages": f"{language_name('en')}, {language_name('es')}"
         }
     assert missing in page
 
