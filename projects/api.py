@@ -8,7 +8,7 @@ whoever asks.
 Every endpoint answers in one of the site's languages: the ``lang`` query parameter's
 (``fr``, ``en`` or ``es``; any other value is refused with 400), else the one
 ``Accept-Language`` prefers, else French. Texts, names and page links follow it (see
-``projects.serializers``), and so do lists sorted by name.
+``projects.serializers``), and so do the organisation and theme lists, sorted by name.
 """
 
 from collections import defaultdict
@@ -66,23 +66,10 @@ class AnonymousRateThrottle(AnonRateThrottle):
         return api_settings.DEFAULT_THROTTLE_RATES[self.scope]
 
 
-def requested_language(request) -> str | None:
-    """The language of ``?lang=``: None when the parameter is absent (``Accept-Language``
-    then decides, through the locale middleware); ``ValidationError`` (400) when it is not
-    one of the site's languages."""
-    if LANGUAGE_PARAMETER not in request.GET:
-        return None
-    language = request.GET[LANGUAGE_PARAMETER]
-    if language not in LANGUAGE_CODES:
-        raise ValidationError(
-            {
-                LANGUAGE_PARAMETER: [
-                    _("Unknown language “%(language)s”: use one of %(languages)s.")
-                    % {"language": language[:20], "languages": ", ".join(LANGUAGE_CODES)}
-                ]
-            }
-        )
-    return language
+def language_parameter(query) -> str | None:
+    """The site language that ``?lang=`` names; None when it is absent or names another."""
+    language = query.get(LANGUAGE_PARAMETER)
+    return language if language in LANGUAGE_CODES else None
 
 
 class ReadOnlyMixin:
@@ -94,8 +81,8 @@ class ReadOnlyMixin:
     throttle_classes = [AnonymousRateThrottle]
 
     def dispatch(self, request, *args, **kwargs):
-        language = request.GET.get(LANGUAGE_PARAMETER)
-        if language not in LANGUAGE_CODES:  # absent, or refused in ``initial``
+        language = language_parameter(request.GET)
+        if language is None:  # absent, or refused in ``initial``
             return super().dispatch(request, *args, **kwargs)
         with translation.override(language):
             response = super().dispatch(request, *args, **kwargs)
@@ -105,7 +92,19 @@ class ReadOnlyMixin:
     def initial(self, request, *args, **kwargs):
         if request.method not in READ_METHODS:
             raise MethodNotAllowed(request.method)
-        requested_language(request)
+        query = request.query_params
+        if LANGUAGE_PARAMETER in query and language_parameter(query) is None:
+            raise ValidationError(
+                {
+                    LANGUAGE_PARAMETER: [
+                        _("Unknown language “%(language)s”: use one of %(languages)s.")
+                        % {
+                            "language": query[LANGUAGE_PARAMETER][:20],
+                            "languages": ", ".join(LANGUAGE_CODES),
+                        }
+                    ]
+                }
+            )
         super().initial(request, *args, **kwargs)
 
 

@@ -8,13 +8,13 @@ language has none: ``title_fr``, ``title_en``, ``title_es``. Names of countries 
 follow the same language, and page URLs point to the site in that language.
 """
 
-from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from common.translation import LANGUAGE_CODES, language_name
 from projects.iati import activity_identifier
 from projects.models import Organisation, Partnership, Phase, Project, Theme
 
@@ -48,13 +48,13 @@ class TranslatedModelSerializer(serializers.ModelSerializer):
             serializer_field.help_text = " ".join(
                 str(text) for text in [serializer_field.help_text, IN_REQUEST_LANGUAGE] if text
             )
-            for code, language in settings.LANGUAGES:
+            for code in LANGUAGE_CODES:
                 column, source = f"{name}_{code}", f"{serializer_field.source or name}_{code}"
                 fields[column] = LanguageTextField(
                     # DRF refuses a source that only repeats the field's name.
                     **({"source": source} if source != column else {}),
                     help_text=_("In %(language)s; null where there is none.")
-                    % {"language": language},
+                    % {"language": language_name(code)},
                 )
         return fields
 
