@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from common.filters import ActiveFiltersMixin
+from common.translation import natural_localized_order
 from projects.models import (
     Organisation,
     OrganisationKind,
@@ -14,16 +15,17 @@ from projects.models import (
     Phase,
     Project,
     Theme,
-    natural_order,
 )
 
+# Ties, and the title sort, follow the titles in the page's language (a function: the
+# expression names the active language's column).
 SORTS = {
-    "title": (natural_order("title"),),
-    "-funding": ("-funding_amount", natural_order("title")),
-    "funding": ("funding_amount", natural_order("title")),
-    "-duration": ("-duration_months", natural_order("title")),
-    "duration": ("duration_months", natural_order("title")),
-    "country": ("country_rank", natural_order("title")),
+    "title": lambda: (natural_localized_order("title"),),
+    "-funding": lambda: ("-funding_amount", natural_localized_order("title")),
+    "funding": lambda: ("funding_amount", natural_localized_order("title")),
+    "-duration": lambda: ("-duration_months", natural_localized_order("title")),
+    "duration": lambda: ("duration_months", natural_localized_order("title")),
+    "country": lambda: ("country_rank", natural_localized_order("title")),
 }
 SORT_CHOICES = [
     ("country", _("Country")),
@@ -148,4 +150,4 @@ class ProjectFilter(ActiveFiltersMixin, django_filters.FilterSet):
         sort = self.form.cleaned_data.get("sort") or "country"
         if sort == "country":
             queryset = order_by_country_name(queryset)
-        return queryset.order_by(*SORTS[sort])
+        return queryset.order_by(*SORTS[sort]())

@@ -1,13 +1,16 @@
 from django.conf import settings
 from django.db.models import Count, Q, Sum
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_countries import countries
 from django_countries.fields import Country
 
 from common.pagination import paginate
+from projects.exports import filtered_projects
 from projects.filters import ProjectFilter
+from projects.iati import activities_document
 from projects.models import Organisation, Project, Theme, natural_order
 
 
@@ -130,12 +133,6 @@ def statistics(request):
 
 
 # --- IATI downloads ----------------------------------------------------------------------
-
-from django.http import HttpResponse  # noqa: E402
-from django.utils import timezone  # noqa: E402
-
-from projects.exports import filtered_projects  # noqa: E402
-from projects.iati import activities_document  # noqa: E402
 
 
 def iati_response(content: bytes, filename: str) -> HttpResponse:

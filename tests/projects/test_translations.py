@@ -235,3 +235,16 @@ def test_admin_lists_what_is_missing_and_filters_on_it(staff_admin):
     shown = {project.pk for project in filtered.context["cl"].result_list}
     assert untranslated.pk in shown
     assert complete.pk not in shown
+
+
+def test_sorting_by_title_follows_the_titles_of_the_page_language(client, db):
+    ProjectFactory(title_fr="Abeilles", title_en="Water", title_es="Colmenas")
+    ProjectFactory(title_fr="Eau", title_en="Bees", title_es="Agua")
+
+    def titles(language):
+        response = client.get(f"/{language}/projects/?sort=title")
+        return [getattr(project, f"title_{language}") for project in response.context["page"]]
+
+    assert titles("fr") == ["Abeilles", "Eau"]
+    assert titles("en") == ["Bees", "Water"]
+    assert titles("es") == ["Agua", "Colmenas"]
