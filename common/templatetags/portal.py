@@ -1,13 +1,14 @@
 from decimal import Decimal
+from functools import lru_cache
 
 from django import template
 from django.conf import settings
 from django.urls import translate_url
 from django.utils.formats import number_format
-from django.utils.html import conditional_escape, format_html, linebreaks
+from django.utils.html import conditional_escape, escape, format_html, linebreaks
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
-from django.utils.translation import get_language, get_language_info
+from django.utils.translation import get_language, get_language_info, override
 from django.utils.translation import gettext as _
 
 from common.text import render_markdown
@@ -76,6 +77,8 @@ def translated(obj, field, words=None, paragraphs=False, note=True, link=None, h
     ``link``: the text links there (the note stays outside the link's name); ``html``:
     the field holds HTML already sanitised (a rendered Markdown body), shown as a block."""
     found = text_in_language(obj, field)
+    if not (found.is_fallback or words or paragraphs or link or html):
+        return conditional_escape(found.text)  # the common case, kept quick
     if html:
         body = mark_safe(found.text)  # noqa: S308 - rendered and sanitised on save
         if not found.is_fallback:
@@ -97,23 +100,33 @@ def translated(obj, field, words=None, paragraphs=False, note=True, link=None, h
             mark_safe(body),  # noqa: S308 - escaped by linebreaks
             untranslated_note(found.language) if note else "",
         )
+    # Built by hand rather than with format_html: lists call this on every row. The
+    # language codes are the site's own; the text and the address are escaped.
+    text = escape(text)
     if found.is_fallback:
-        text = format_html('<span lang="{}">{}</span>', found.language, text)
+        text = f'<span lang="{found.language}">{text}</span>'
     if link:
-        text = format_html('<a href="{}">{}</a>', link, text)
-    if not found.is_fallback or not note:
-        return conditional_escape(text)
-    return format_html("{} {}", text, untranslated_note(found.language))
+        text = f'<a href="{escape(link)}">{text}</a>'
+    if found.is_fallback and note:
+        text = f"{text} {untranslated_note(found.language)}"
+    return mark_safe(text)  # noqa: S308 - every part escaped above
 
 
 @register.simple_tag
 def untranslated_note(language):
     """ "Only available in French", in the page's language."""
-    name = language_name(language)
-    return format_html(
-        '<small class="untranslated">({})</small>',
-        _("Only available in %(language)s") % {"language": name},
-    )
+    return _untranslated_note(get_language(), language)
+
+
+@lru_cache(maxsize=64)
+def _untranslated_note(page_language, language):
+    """The note for each pair of languages, written once per process (a list page may show
+    it on every row)."""
+    with override(page_language):
+        return format_html(
+            '<small class="untranslated">({})</small>',
+            _("Only available in %(language)s") % {"language": language_name(language)},
+        )
 
 
 @register.filter(name="language_name")
