@@ -248,3 +248,26 @@ def test_sorting_by_title_follows_the_titles_of_the_page_language(client, db):
     assert titles("fr") == ["Abeilles", "Eau"]
     assert titles("en") == ["Bees", "Water"]
     assert titles("es") == ["Agua", "Colmenas"]
+
+
+def test_markup_in_a_fallback_text_is_shown_as_text(client, db):
+    project = ProjectFactory(
+        **only_in("en", title="<script>alert(1)</script>", objective="<b onclick=x>bold</b>")
+    )
+
+    html = client.get(f"/fr/projects/{project.slug}/").content.decode()
+    listing = client.get("/fr/projects/").content.decode()
+
+    for page in (html, listing):
+        assert "<script>alert(1)</script>" not in page
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+        assert "<b onclick" not in page
+
+
+def test_an_unknown_language_in_the_admin_filter_lists_everything(staff_admin):
+    ProjectFactory()
+
+    response = staff_admin.get("/admin/projects/project/?missing=xx")
+
+    assert response.status_code == 200
+    assert len(response.context["cl"].result_list) == 1
