@@ -637,3 +637,18 @@ def test_news_list_marks_a_missing_translation(client, staff):
     assert not find_all(english, "small", "untranslated")
     assert text(find(find(spanish, "h2"), "span", lang="fr")) == "Lancement"
     assert find_all(spanish, "small", "untranslated")
+
+
+@pytest.mark.parametrize(("page", "written"), [("fr", "en"), ("en", "fr"), ("es", "fr")])
+def test_news_missing_in_the_page_language_is_shown_marked(client, staff, page, written):
+    news = blog_post(staff, "x", kind=BlogPostKind.NEWS)
+    for code in ("fr", "en", "es"):
+        setattr(news, f"title_{code}", "Launch" if code == written else "")
+        setattr(news, f"body_{code}", "The *portal* opens." if code == written else "")
+    news.save()
+
+    response = parse(client.get(f"/{page}/news/{news.slug}/"))
+
+    assert text(find(find(response, "h1"), "span", lang=written)) == "Launch"
+    assert text(find(response, "div", lang=written)) == "The portal opens."
+    assert find_all(response, "small", "untranslated")

@@ -397,3 +397,19 @@ def test_the_admin_lists_pages_missing_a_translation(seed, staff_client):
     response = staff_client.get("/admin/icmd/page/?missing=es")
 
     assert [page.slug for page in response.context["cl"].result_list] == ["press"]
+
+
+@pytest.mark.parametrize(("page_language", "written"), [("fr", "en"), ("en", "fr"), ("es", "fr")])
+def test_a_page_missing_in_the_visitors_language_is_shown_marked(
+    client, db, page_language, written
+):
+    Page.objects.create(
+        slug="press", **{f"title_{written}": "Press room", f"body_{written}": "Contacts."}
+    )
+
+    markup = article(client.get(f"/{page_language}/about/press/"))
+
+    assert markup.startswith(f'<article lang="{written}">')
+    assert "Contacts." in markup
+    notices = [a for tag, a, _t in elements(markup) if a.get("class") == "notice"]
+    assert notices == [{"class": "notice", "lang": page_language}]
