@@ -2,10 +2,9 @@
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from forums.models import MODERATORS_GROUP, Forum, Topic, TopicKind
+from forums.models import Forum, Topic, TopicKind, moderator_condition
 
 REASON_MAX_LENGTH = 2000
 SUMMARY_MAX_LENGTH = 20000
@@ -94,7 +93,7 @@ def moderator_choices():
     return (
         get_user_model()
         .objects.filter(is_active=True, deleted_at__isnull=True)
-        .filter(Q(is_staff=True) | Q(groups__name=MODERATORS_GROUP))
+        .filter(moderator_condition())
         .distinct()
         .order_by("name")
     )

@@ -24,7 +24,7 @@ from common.mail import (
     render_templated_email,
     send_rendered_email,
 )
-from forums.models import MODERATORS_GROUP, BlogPost, Post, Subscription
+from forums.models import BlogPost, Post, Subscription, moderator_condition
 from forums.notifications import absolute_url, unsubscribe_url
 from network.models import Member
 
@@ -50,7 +50,7 @@ def _moderator_ids(member_ids) -> set[int]:
     or the moderators' group), in one query. They are all active (``_recipients``)."""
     return set(
         Member.objects.filter(pk__in=member_ids)
-        .filter(Q(is_staff=True) | Q(groups__name=MODERATORS_GROUP))
+        .filter(moderator_condition())
         .values_list("pk", flat=True)
     )
 
