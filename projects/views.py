@@ -108,6 +108,7 @@ def statistics(request):
         (
             {
                 "label": theme.name,
+                "theme": theme,
                 "slug": theme.slug,
                 "projects": theme.project_count,
                 "amount": theme.amount,

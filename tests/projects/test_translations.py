@@ -271,3 +271,15 @@ def test_an_unknown_language_in_the_admin_filter_lists_everything(staff_admin):
 
     assert response.status_code == 200
     assert len(response.context["cl"].result_list) == 1
+
+
+def test_statistics_name_themes_in_the_page_language_or_mark_them(client, db):
+    ProjectFactory(themes=[ThemeFactory(name_fr="Jeunesse", name_en="Youth", name_es="")])
+
+    english = client.get("/en/statistics/")
+    spanish = client.get("/es/statistics/")
+
+    assert "Youth" in english.content.decode()
+    assert notes(english) == []
+    assert "Jeunesse" in in_language(spanish, "fr")
+    assert note("es", "fr") in notes(spanish)
