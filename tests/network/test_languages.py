@@ -75,3 +75,16 @@ def test_organisation_directory_finds_a_name_in_any_language(client, db):
         for words in ("municipality upala", "municipalite", "municipalidad"):
             response = client.get(f"/{page}/network/organisations/?q={words}")
             assert response.context["page"].paginator.count == 1, (page, words)
+
+
+def test_a_profile_bio_carries_the_language_of_its_author(client, db):
+    from network.models import Visibility
+
+    member = verified_member(
+        bio="Alcaldesa de Morazán.", language="es", visibility=Visibility.EVERYONE
+    )
+
+    response = client.get(f"/en/network/members/{member.slug}/")
+
+    (bio,) = find_all(parse(response), "div", "bio")
+    assert (bio.attrs["lang"], text(bio)) == ("es", "Alcaldesa de Morazán.")
