@@ -18,10 +18,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Protocol
 
-from django.conf import settings
 from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.utils import translation
+
+from common.translation import site_language
 
 
 class Recipient(Protocol):
@@ -40,18 +41,11 @@ class LongHeaderEmailMessage(EmailMessage):
         return super().message(policy=policy.clone(max_line_length=998))
 
 
-def email_language(language: str | None) -> str:
-    """``language`` if the site has it, else the site's default language."""
-    codes = {code for code, _name in settings.LANGUAGES}
-    language = (language or "")[:2]
-    return language if language in codes else settings.LANGUAGE_CODE
-
-
 @contextmanager
 def in_language(language: str) -> Iterator[str]:
     """Everything inside (gettext, ``reverse``, translated fields) in ``language``:
     ``with in_language(member.language): url = absolute_url(obj.get_absolute_url())``."""
-    language = email_language(language)
+    language = site_language(language)
     with translation.override(language):
         yield language
 

@@ -16,14 +16,21 @@ from django.db import models
 from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce, Collate, NullIf
 from django.utils import translation
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 LANGUAGE_CODES: tuple[str, ...] = tuple(code for code, _name in settings.LANGUAGES)
 
 
-def current_language() -> str:
-    language = (translation.get_language() or settings.LANGUAGE_CODE)[:2]
+def site_language(language: str | None) -> str:
+    """``language`` ("en", "en-gb") as one of the site's languages, else the default one."""
+    language = (language or "")[:2]
     return language if language in LANGUAGE_CODES else settings.LANGUAGE_CODE
+
+
+def current_language() -> str:
+    """The active language, as one of the site's."""
+    return site_language(translation.get_language())
 
 
 def fallback_order(language: str | None = None) -> list[str]:
@@ -143,9 +150,31 @@ def country_choices() -> list[tuple[str, str]]:
     return [("", "—"), *countries]
 
 
-class WrittenInField(forms.ChoiceField):
-    """The language a member writes a text in: one of the site's, the page's by default
-    (also when a form is posted without it)."""
+class LanguageChoiceField(forms.ChoiceField):
+    """One of the site's languages: the page's until the form says otherwise, and when a
+    form is posted without it. ``named_in_itself``: each language is offered under its
+    own name ("Español"), for choices a person makes for themselves."""
+
+    def __init__(self, *, named_in_itself: bool = False, **kwargs):
+        choices = settings.LANGUAGES
+        if named_in_itself:
+            choices = [
+                (code, capfirst(translation.get_language_info(code)["name_local"]))
+                for code in LANGUAGE_CODES
+            ]
+        super().__init__(choices=choices, **kwargs)
+
+    def clean(self, value):
+        return super().clean(value) or current_language()
+
+    def get_bound_field(self, form, field_name):
+        if not form.is_bound and form.initial.get(field_name) is None:
+            form.initial[field_name] = current_language()
+        return super().get_bound_field(form, field_name)
+
+
+class WrittenInField(LanguageChoiceField):
+    """The language a member writes a text in."""
 
     def __init__(self, **kwargs):
         kwargs.setdefault("required", False)
@@ -153,15 +182,7 @@ class WrittenInField(forms.ChoiceField):
         kwargs.setdefault(
             "help_text", _("Readers' browsers and screen readers use it to read your text.")
         )
-        super().__init__(choices=settings.LANGUAGES, **kwargs)
-
-    def clean(self, value):
-        return super().clean(value) or current_language()
-
-    def get_bound_field(self, form, field_name):
-        if not form.is_bound and field_name not in form.initial:
-            form.initial[field_name] = current_language()
-        return super().get_bound_field(form, field_name)
+        super().__init__(**kwargs)
 
 
 def language_name(code: str) -> str:

@@ -19,11 +19,11 @@ from django.tasks import task
 
 from common.mail import (
     PersonalParts,
-    email_language,
     in_language,
     render_templated_email,
     send_rendered_email,
 )
+from common.translation import site_language
 from forums.models import BlogPost, Post, Subscription, moderator_condition
 from forums.notifications import absolute_url, unsubscribe_url
 from network.models import Member
@@ -69,7 +69,7 @@ def _send_to_followers(
     with each person's name and unsubscribe link."""
     groups = defaultdict(list)
     for subscription in subscriptions:
-        key = (email_language(subscription.member.language), kind_of(subscription))
+        key = (site_language(subscription.member.language), kind_of(subscription))
         groups[key].append(subscription)
     personal = PersonalParts("recipient_name", "unsubscribe_url")
     sent = 0

@@ -33,7 +33,13 @@ from django.utils import translation
 from django.utils.html import strip_tags
 from django_countries import countries
 
-from common.translation import LANGUAGE_CODES, localized_field, localized_fields, text_in_language
+from common.translation import (
+    LANGUAGE_CODES,
+    localized_field,
+    localized_fields,
+    site_language,
+    text_in_language,
+)
 from forums.models import BlogPost, BlogPostKind, BlogPostStatus, Post, Topic
 from icmd.models import SearchDocument, SearchDocumentKind
 from projects.models import Organisation, Partnership, Project, Theme
@@ -75,11 +81,6 @@ def name_in(obj, field_name: str, language: str) -> str:
 def names(*parts) -> str:
     """Names of what something belongs to (partners, country, themes), for one language."""
     return " · ".join(part for part in parts if part)
-
-
-def written_in(language: str) -> str:
-    """The language a member wrote in, as one of the site's languages."""
-    return language if language in LANGUAGE_CODES else settings.LANGUAGE_CODE
 
 
 def default_language_url(obj) -> str:
@@ -179,7 +180,7 @@ def topic_rows():
 
 def topic_document(topic: Topic) -> Document:
     """In the language its author wrote it in, with its first post."""
-    language = written_in(topic.language)
+    language = site_language(topic.language)
     return Document(
         kind=SearchDocumentKind.TOPIC,
         url=default_language_url(topic),
@@ -210,12 +211,12 @@ def post_rows():
 
 def post_document(post: Post) -> Document:
     """The reply in its author's language, under its topic's title in the topic's."""
-    language = written_in(post.language)
+    language = site_language(post.language)
     return Document(
         kind=SearchDocumentKind.POST,
         url=default_language_url(post),
         date=post.created,
-        titles={written_in(post.topic.language): post.topic.title},
+        titles={site_language(post.topic.language): post.topic.title},
         texts={language: html_to_text(post.body_html)},
         author_language=language,
     )
@@ -243,7 +244,7 @@ def blog_post_document(post: BlogPost) -> Document:
                 html_to_text(own_text(post, "body_html", language)),
             )
         return document
-    language = written_in(post.language)
+    language = site_language(post.language)
     return Document(
         kind=SearchDocumentKind.BLOG,
         url=default_language_url(post),

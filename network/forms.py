@@ -1,13 +1,11 @@
 from django import forms
-from django.conf import settings
 from django.contrib.auth.forms import BaseUserCreationForm, UserChangeForm
 from django.db.models.functions import Lower
-from django.utils.text import capfirst
-from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import LazyTypedChoiceField
 
 from common.translation import (
+    LanguageChoiceField,
     any_language,
     country_choices,
     current_language,
@@ -58,26 +56,16 @@ class ProfileFieldsMixin(forms.Form):
     )
 
 
-class EmailLanguageField(forms.ChoiceField):
-    """The language the portal writes to a member in; the page's language unless the
-    form says otherwise."""
+class EmailLanguageField(LanguageChoiceField):
+    """The language the portal writes to a member in, each named in itself: who reads the
+    list is looking for their own."""
 
     def __init__(self, **kwargs):
         kwargs.setdefault("label", _("Language for emails"))
         kwargs.setdefault(
             "help_text", _("The portal writes to you in this language (emails, notifications).")
         )
-        # Each language named in itself: who reads it is looking for their own.
-        choices = [
-            (code, capfirst(get_language_info(code)["name_local"]))
-            for code, _name in settings.LANGUAGES
-        ]
-        super().__init__(choices=choices, **kwargs)
-
-    def get_bound_field(self, form, field_name):
-        if not form.is_bound and form.initial.get(field_name) is None:
-            form.initial[field_name] = current_language()
-        return super().get_bound_field(form, field_name)
+        super().__init__(named_in_itself=True, **kwargs)
 
 
 class JoinAs:
