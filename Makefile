@@ -11,12 +11,17 @@ PYTHON ?= $(shell for p in python3.13 python3.12 python3; do \
 	if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; \
 	then echo $$p; break; fi; done)
 
-.PHONY: run test install db prepare lint format stop bench
+.PHONY: run test install db prepare lint format stop bench backup restore
 
-# The background worker (notification emails) runs beside the server and stops with it.
+# The background worker (emails, search indexing) runs beside the server, is started
+# again if it ever exits, and stops with the server.
 run: prepare
-	$(PY) manage.py db_worker --no-reload & worker=$$!; \
-	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	( trap 'kill $$child 2>/dev/null; wait $$child 2>/dev/null; exit 0' INT TERM; \
+	  while true; do \
+	    $(PY) manage.py run_worker --worker-id=dev & child=$$!; wait $$child; \
+	    echo "The worker stopped (exit $$?); starting it again in 2 s." >&2; sleep 2; \
+	  done ) & supervisor=$$!; \
+	trap 'kill $$supervisor 2>/dev/null; wait $$supervisor 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 test: db messages
@@ -55,6 +60,16 @@ format: install
 bench: prepare
 	$(PY) bench/catalogue.py
 	$(PY) bench/search.py
+
+# The database and the uploaded files, into a new folder under var/backups/ (BACKUP_ARGS:
+# e.g. "--dir /srv/backups --keep 14"); `make restore FROM=var/backups/<folder>` puts one
+# back into an empty database (FORCE=1 replaces what the database holds).
+backup: db
+	$(PY) manage.py backup $(BACKUP_ARGS)
+
+restore: db
+	@if [ -z "$(FROM)" ]; then echo "usage: make restore FROM=var/backups/<folder> [FORCE=1]" >&2; exit 2; fi
+	$(PY) manage.py restore "$(FROM)" $(if $(FORCE),--force)
 
 stop:
 	$(PY) -m icmd.localdb stop

@@ -1,14 +1,22 @@
 import json
+from collections import defaultdict
 
+from django import forms
 from django.contrib import admin
 from django.contrib.admin.models import LogEntry
-from django.db.models import Q
+from django.core.exceptions import ValidationError
+from django.db import router
+from django.db.models import Q, UniqueConstraint
+from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from modeltranslation.admin import TranslationAdmin
 from modeltranslation.translator import translator
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.utils import update_change_reason
 
+from common.models import OutgoingEmail
+from common.outbox import retry_failed
 from common.translation import (
     LANGUAGE_CODES,
     language_name,
@@ -82,3 +90,169 @@ class TranslatedAdmin(TranslationAdmin):
 def translated_fields(model) -> list[str]:
     """The fields of ``model`` registered for translation (``<app>/translation.py``)."""
     return list(translator.get_options_for_model(model).fields)
+
+
+# --- Inline rows checked together against the model's constraints --------------------------
+
+
+def conditional_unique_constraints(model) -> list[UniqueConstraint]:
+    """The unique constraints of ``model`` that hold for some rows only ("one lead per
+    project": unique project where the role is lead)."""
+    return [
+        constraint
+        for constraint in model._meta.constraints
+        if isinstance(constraint, UniqueConstraint) and constraint.condition and constraint.fields
+    ]
+
+
+class InlineRowForm(forms.ModelForm):
+    """A row of a ``ConstrainedInlineFormSet``: checked against every constraint of its
+    model but the conditional unique ones, which the formset checks with all the rows of
+    the page in view (checked alone against the database, the new lead of a project is
+    refused while the row giving up that role in the same save is still lead there)."""
+
+    def validate_constraints(self):
+        # Model.validate_constraints, less the constraints the formset checks.
+        exclude = self._get_validation_exclusions()
+        using = router.db_for_write(type(self.instance), instance=self.instance)
+        errors = {}
+        for model, constraints in self.instance.get_constraints():
+            skipped = {constraint.name for constraint in conditional_unique_constraints(model)}
+            for constraint in constraints:
+                if constraint.name in skipped:
+                    continue
+                try:
+                    constraint.validate(model, self.instance, exclude=exclude, using=using)
+                except ValidationError as error:
+                    if getattr(error, "code", None) == "unique" and len(constraint.fields) == 1:
+                        errors.setdefault(constraint.fields[0], []).append(error)
+                    else:
+                        errors = error.update_error_dict(errors)
+        if errors:
+            self._update_errors(ValidationError(errors))
+
+
+class ConstrainedInlineFormSet(BaseInlineFormSet):
+    """The rows of an inline checked together against their model's conditional unique
+    constraints, as the database will hold them once saved: the rows of the page (new,
+    changed, or deleted) and the rows already saved that the page does not show. Two new
+    rows that together break a constraint (two leads of one project) get its message, where
+    Django would check each alone and the save would fail with a server error; and the rows
+    are saved in an order the database accepts (rows deleted, then rows leaving a
+    constraint's condition, then the others), so the lead can change hands in one save."""
+
+    form = InlineRowForm
+
+    def clean(self):
+        super().clean()
+        self._in_condition = defaultdict(set)  # form → names of the conditions it meets
+        using = router.db_for_write(self.model)
+        kept = [
+            form
+            for form in self.forms
+            if form.is_valid()
+            and not self._should_delete_form(form)
+            and not (form.instance._state.adding and not form.has_changed())
+        ]
+        on_page = [
+            form.instance.pk
+            for form in self.forms
+            if form.instance.pk is not None and not form.instance._state.adding
+        ]
+        for constraint in conditional_unique_constraints(self.model):
+            rows = defaultdict(list)
+            for form in kept:
+                if not self._meets(constraint, form.instance, using):
+                    continue
+                self._in_condition[form].add(constraint.name)
+                key = tuple(self._value(form.instance, name) for name in constraint.fields)
+                if None not in key:
+                    rows[key].append(form)
+            for key, forms_ in rows.items():
+                if len(forms_) > 1 or self._saved_elsewhere(constraint, key, on_page, using):
+                    message = str(constraint.get_violation_error_message())
+                    for form in forms_:
+                        if message not in list(form.non_field_errors()):
+                            form.add_error(None, ValidationError(message, code="unique"))
+
+    def _meets(self, constraint, instance, using) -> bool:
+        """Whether ``instance``, as the form would save it, meets ``constraint``'s
+        condition, worked out by the database with the values Django's own validation of
+        a conditional constraint uses (UniqueConstraint.validate)."""
+        values = instance._get_field_expression_map(meta=self.model._meta)
+        return constraint.condition.check(values, using=using)
+
+    def _value(self, instance, name):
+        field = self.model._meta.get_field(name)
+        if field == self.fk:
+            return "the parent"  # one and the same for every row, saved or not yet
+        return getattr(instance, field.attname)
+
+    def _saved_elsewhere(self, constraint, key, on_page, using) -> bool:
+        """Whether a saved row the page does not show already holds ``key``."""
+        lookups = {}
+        for name, value in zip(constraint.fields, key, strict=True):
+            field = self.model._meta.get_field(name)
+            if field == self.fk:
+                if self.instance.pk is None or self.instance._state.adding:
+                    return False  # nothing saved refers to a parent being added
+                lookups[field.attname] = self.instance.pk
+            else:
+                lookups[field.attname] = value
+        saved = self.model._default_manager.using(using).filter(constraint.condition, **lookups)
+        return saved.exclude(pk__in=on_page).exists()
+
+    def save(self, commit=True):
+        deleted = self.deleted_forms
+        in_condition = getattr(self, "_in_condition", {})
+
+        def order(form):
+            if form in deleted:
+                return 0
+            return 2 if in_condition.get(form) else 1
+
+        initial = self.initial_form_count()
+        self.forms[:initial] = sorted(self.forms[:initial], key=order)
+        return super().save(commit)
+
+
+class ConstrainedInline:
+    """For inlines (``class PartnershipInline(ConstrainedInline, admin.TabularInline)``):
+    their rows are checked together against the model's conditional unique constraints
+    (``ConstrainedInlineFormSet``)."""
+
+    form = InlineRowForm
+    formset = ConstrainedInlineFormSet
+
+
+@admin.register(OutgoingEmail)
+class OutgoingEmailAdmin(admin.ModelAdmin):
+    """The outbox, for staff to see what was sent, what waits for a retry and what failed
+    (with the mail server's answer); a failed email can be tried again."""
+
+    list_display = ["created", "to", "subject", "language", "status", "attempts", "sent_at"]
+    list_filter = ["status", "language"]
+    search_fields = ["to", "subject", "cause"]
+    date_hierarchy = "created"
+    actions = ["send_again"]
+    readonly_fields = [field.name for field in OutgoingEmail._meta.fields]
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Try the selected failed emails again"))
+    def send_again(self, request, queryset):
+        count = retry_failed(queryset)
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d email will be tried again.",
+                "%(count)d emails will be tried again.",
+                count,
+            )
+            % {"count": count},
+        )

@@ -9,19 +9,22 @@ Links built outside the templates must be built under the same override (see
 An email sent to many people (notifications) is rendered once per language, not once per
 person: the parts that differ per person (their name, their unsubscribe link) are given to
 the templates as placeholders (``PersonalParts``), and filled in for each recipient.
+
+Nothing here talks to a mail server: emails are written to the outbox (``common.outbox``)
+in the caller's transaction and sent by the worker once it commits.
 """
 
-import email.policy
 import secrets
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Protocol
 
-from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from common.models import OutgoingEmail
+from common.outbox import queue_emails
 from common.translation import site_language
 
 
@@ -30,15 +33,6 @@ class Recipient(Protocol):
 
     email: str
     language: str
-
-
-class LongHeaderEmailMessage(EmailMessage):
-    """Keeps a header holding one long URL (``List-Unsubscribe``) on one line: folded at
-    78 characters, Python would turn it into encoded words, which mail clients ignore.
-    RFC 5322 allows lines up to 998 characters."""
-
-    def message(self, *, policy=email.policy.default):
-        return super().message(policy=policy.clone(max_line_length=998))
 
 
 @contextmanager
@@ -86,23 +80,41 @@ class PersonalParts:
         return replace(rendered, subject=subject, body=body)
 
 
+def outgoing_email(
+    rendered: RenderedEmail,
+    to: str,
+    *,
+    cause: str = "",
+    reply_to: list[str] | None = None,
+    headers: dict[str, str] | None = None,
+) -> OutgoingEmail:
+    """An outbox row (unsaved) for ``rendered`` to one address: to queue many at once with
+    ``common.outbox.queue_emails``. ``headers``: extra ones, e.g. ``List-Unsubscribe``."""
+    return OutgoingEmail(
+        to=to,
+        language=rendered.language,
+        subject=rendered.subject,
+        body=rendered.body,
+        reply_to=reply_to or [],
+        headers=headers or {},
+        cause=cause,
+    )
+
+
 def send_rendered_email(
     rendered: RenderedEmail,
     to: list[str],
     *,
+    cause: str = "",
     reply_to: list[str] | None = None,
     headers: dict[str, str] | None = None,
 ) -> None:
-    """``headers``: extra ones, e.g. ``List-Unsubscribe`` for notifications."""
-    message_class = LongHeaderEmailMessage if headers else EmailMessage
-    message = message_class(
-        subject=rendered.subject,
-        body=rendered.body,
-        to=to,
-        reply_to=reply_to or [],
-        headers={"Content-Language": rendered.language, **(headers or {})},
+    """Send ``rendered`` to each address of ``to`` through the outbox: written now, in the
+    caller's transaction, and delivered by the worker once it commits."""
+    queue_emails(
+        outgoing_email(rendered, address, cause=cause, reply_to=reply_to, headers=headers)
+        for address in to
     )
-    message.send()
 
 
 def send_templated_email(
@@ -111,12 +123,13 @@ def send_templated_email(
     context: Mapping,
     *,
     language: str | None = None,
+    cause: str = "",
     reply_to: list[str] | None = None,
     headers: dict[str, str] | None = None,
 ) -> None:
-    """Render ``template`` in the recipient's language and send it. ``to`` is a member
-    (its address and its ``language``) or a list of addresses, with ``language`` then
-    required."""
+    """Render ``template`` in the recipient's language and send it (through the outbox).
+    ``to`` is a member (its address and its ``language``) or a list of addresses, with
+    ``language`` then required."""
     if isinstance(to, list):
         if language is None:
             raise TypeError("send_templated_email: say in which language to write (language=…).")
@@ -125,4 +138,4 @@ def send_templated_email(
         addresses = [to.email]
         language = language or to.language
     rendered = render_templated_email(template, context, language=language)
-    send_rendered_email(rendered, addresses, reply_to=reply_to, headers=headers)
+    send_rendered_email(rendered, addresses, cause=cause, reply_to=reply_to, headers=headers)

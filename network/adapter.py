@@ -4,10 +4,12 @@ from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.core.ratelimit import respond_429
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import UserAttributeSimilarityValidator
+from django.contrib.sites.shortcuts import get_current_site
 from django.core.exceptions import ValidationError
 from django.urls import reverse, translate_url
 
 from common.mail import in_language
+from common.outbox import queue_message
 from common.translation import current_language
 from network.models import Member
 
@@ -69,7 +71,14 @@ class AccountAdapter(DefaultAccountAdapter):
             for key, value in context.items()
         }
         with in_language(language):
-            super().send_mail(template_prefix, email, context)
+            context = {
+                "request": self.request,
+                "email": email,
+                "current_site": get_current_site(self.request),
+                **context,
+            }
+            message = self.render_mail(template_prefix, email, context)
+        queue_message(message, language=language)
 
     def send_notification_mail(self, template_prefix, user, context=None, email=None):
         """Notifications (password changed, address changed…) may go to an address the

@@ -1,6 +1,6 @@
-"""Notification emails: posting only enqueues a background task (django.tasks, database
-backend); the worker then emails every follower of the topic, of its forum or of the blog
-author, except the author and those who may not see it; each email has a one-click
+"""Notification emails: posting writes one outbox row per follower of the topic, of its
+forum or of the blog author (except the author and those who may not see it) in the
+post's own transaction; once it commits, the worker sends them; each email has a one-click
 unsubscribe link (a page with a button, and RFC 8058's List-Unsubscribe-Post)."""
 
 import email.policy
@@ -21,7 +21,8 @@ from django_tasks_db.models import DBTaskResult
 from forums import blog_services, services
 from forums.models import MODERATORS_GROUP, BlogPost, Forum, Subscription
 from forums.notifications import UNSUBSCRIBE_SALT, unsubscribe_token
-from forums.tasks import notify_new_blog_post, notify_new_post
+from common.models import OutgoingEmail
+from forums import notifications
 from tests.factories import MemberFactory, StaffFactory, verified_member
 from tests.forms import form_values
 from tests.html import find, parse, text, tr
@@ -55,7 +56,7 @@ def unsubscribe_link(message) -> str:
     return re.search(rf"{SITE}(/fr/unsubscribe/[^/\s]+/)", message.body).group(1)
 
 
-def test_a_reply_only_enqueues_a_task_then_the_worker_emails_followers(client, thread, run_tasks):
+def test_a_reply_writes_the_emails_then_the_worker_sends_them(client, thread, run_tasks):
     forum, topic, starter = thread
     run_tasks()  # the first post's own task: nobody followed yet
     mail.outbox.clear()
@@ -77,13 +78,15 @@ def test_a_reply_only_enqueues_a_task_then_the_worker_emails_followers(client, t
     response = client.post(
         f"/fr/forums/topics/{topic.slug}/reply/", {"body": "Ma **réponse** ici.", "language": "fr"}
     )
-    assert not DBTaskResult.objects.ready().exists()  # nothing before the transaction commits
+    # The emails are written with the post; the worker is woken once it commits.
+    assert OutgoingEmail.objects.filter(status="pending").count() == 4
+    assert not DBTaskResult.objects.ready().exists()
     run_tasks.commit()
 
     assert response.status_code == 302
     assert mail.outbox == []  # posting sent nothing by itself
     task = DBTaskResult.objects.ready().get()
-    assert task.task_path == "forums.tasks.notify_new_post"
+    assert task.task_path == "common.tasks.deliver_emails"
 
     assert run_tasks() == 1
 
@@ -106,6 +109,7 @@ def test_a_reply_only_enqueues_a_task_then_the_worker_emails_followers(client, t
     subscription_id = signing.loads(token, salt=UNSUBSCRIBE_SALT)["s"]
     assert Subscription.objects.get(pk=subscription_id).topic == topic
     assert run_tasks() == 0  # nothing sent twice
+    assert OutgoingEmail.objects.filter(status="sent").count() == 4
 
 
 def test_a_new_topic_tells_the_forums_followers(thread, run_tasks):
@@ -123,7 +127,9 @@ def test_a_new_topic_tells_the_forums_followers(thread, run_tasks):
     assert "Nouveau sujet" in mail.outbox[0].subject
 
 
-def test_a_hidden_topic_is_told_to_moderators_only(thread, run_tasks):
+def test_a_topic_hidden_before_the_emails_went_out_is_told_to_moderators_only(
+    thread, run_tasks
+):
     _forum, topic, starter = thread
     reader = verified_member()
     moderator = verified_member()
@@ -135,6 +141,24 @@ def test_a_hidden_topic_is_told_to_moderators_only(thread, run_tasks):
 
     services.reply(verified_member(), topic, "Une réponse.")
     services.set_topic_state(StaffFactory(), topic, hidden=True)  # before the worker runs
+    run_tasks()
+
+    assert recipients() == [moderator.email]
+    assert OutgoingEmail.objects.get(to=reader.email).status == "cancelled"
+
+
+def test_a_reply_in_a_hidden_topic_is_written_to_moderators_only(thread, run_tasks):
+    _forum, topic, _starter = thread
+    reader = verified_member()
+    moderator = verified_member()
+    moderator.groups.add(Group.objects.get(name=MODERATORS_GROUP))
+    for member in (reader, moderator):
+        Subscription.objects.create(member=member, topic=topic)
+    services.set_topic_state(StaffFactory(), topic, hidden=True)
+    run_tasks()
+    mail.outbox.clear()
+
+    services.reply(StaffFactory(), topic, "Entre modérateurs.")
     run_tasks()
 
     assert recipients() == [moderator.email]
@@ -151,6 +175,7 @@ def test_a_rolled_back_post_tells_nobody(thread, run_tasks):
         services.reply(verified_member(), topic, "Refusée.")
     assert run_tasks() == 0
     assert mail.outbox == []
+    assert not OutgoingEmail.objects.exists()
 
 
 # --- Unsubscribing -------------------------------------------------------------------------
@@ -260,7 +285,7 @@ def test_publishing_a_blog_post_tells_the_authors_followers(client, run_tasks):
     draft = BlogPost.objects.get()
     edit = f"/fr/blog/{draft.slug}/edit/"
     client.post(edit, form_values(client.get(edit), "blog-post-form") | {"action": "publish"})
-    assert run_tasks() == 1
+    assert run_tasks() == 1  # the delivery
 
     (message,) = mail.outbox
     assert message.to == [follower.email]
@@ -425,7 +450,6 @@ def test_the_email_is_rendered_once_per_language_not_once_per_person(thread, run
     readers = [verified_member(language=language) for language in ["en"] * 4 + ["es"] * 3]
     for member in readers:
         Subscription.objects.create(member=member, topic=topic)
-    services.reply(verified_member(), topic, "Une réponse.")
     rendered = []
 
     def count(sender, template, context, **kwargs):
@@ -433,9 +457,10 @@ def test_the_email_is_rendered_once_per_language_not_once_per_person(thread, run
 
     template_rendered.connect(count)
     try:
-        run_tasks()
+        services.reply(verified_member(), topic, "Une réponse.")
     finally:
         template_rendered.disconnect(count)
+    run_tasks()
 
     assert len(mail.outbox) == 7
     assert rendered.count("forums/email/new_post.txt") == 2  # English and Spanish
@@ -449,11 +474,11 @@ def test_the_email_is_rendered_once_per_language_not_once_per_person(thread, run
 
 
 @pytest.mark.parametrize("hidden", [False, True])
-def test_the_tasks_queries_do_not_grow_with_the_followers(
+def test_writing_the_emails_takes_queries_that_do_not_grow_with_the_followers(
     thread, run_tasks, django_assert_num_queries, hidden
 ):
-    """Reading the post, then its followers (then, for a hidden post, which of them are
-    moderators): as many queries for two followers as for ten, in any languages."""
+    """Reading the followers (then, for a hidden post, which of them are moderators), then
+    writing the outbox: as many queries for two followers as for ten, in any languages."""
     _forum, topic, _starter = thread
     run_tasks()
     post = services.reply(verified_member(), topic, "Une réponse.")
@@ -464,24 +489,28 @@ def test_the_tasks_queries_do_not_grow_with_the_followers(
     expected = 3 if hidden else 2
     for count in (2, 10):
         Subscription.objects.filter(topic=topic).delete()
+        OutgoingEmail.objects.all().delete()
         for n in range(count):
             member = verified_member(language=LANGUAGES[n % 3])
             member.groups.add(moderators)
             Subscription.objects.create(member=member, topic=topic)
-        mail.outbox.clear()
+        post.refresh_from_db()
         with django_assert_num_queries(expected):
-            sent = notify_new_post.call(post.pk)
-        assert sent == count == len(mail.outbox)
+            notifications.post_created(post)
+        assert OutgoingEmail.objects.filter(status="pending").count() == count
 
 
-def test_blog_tasks_queries_do_not_grow_with_the_followers(django_assert_num_queries):
+def test_writing_a_blog_posts_emails_takes_queries_that_do_not_grow_with_the_followers(
+    django_assert_num_queries,
+):
     author = verified_member()
     blog_post = blog_services.write_blog_post(author, publish=True, title="Titre", body="Texte.")
     for count in (2, 10):
         Subscription.objects.filter(blog_author=author).delete()
+        OutgoingEmail.objects.all().delete()
         for n in range(count):
             member = verified_member(language=LANGUAGES[n % 3])
             Subscription.objects.create(member=member, blog_author=author)
-        mail.outbox.clear()
         with django_assert_num_queries(2):
-            assert notify_new_blog_post.call(blog_post.pk) == count
+            notifications.blog_post_published(blog_post)
+        assert OutgoingEmail.objects.filter(status="pending").count() == count
