@@ -151,8 +151,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=30)
     options = parser.parse_args()
 
-    from icmd.models import SearchDocument
-    from icmd.search import text_query
+    from search.models import SearchDocument
+    from search.query import text_query
 
     with throwaway_database():
         add_generated_content(options.documents)
@@ -160,7 +160,7 @@ def main() -> None:
         call_command("rebuild_search_index", verbosity=0)
         rebuild_s = time.perf_counter() - start
         with connection.cursor() as cursor:
-            cursor.execute("ANALYZE icmd_searchdocument")
+            cursor.execute(f"ANALYZE {SearchDocument._meta.db_table}")
         documents = SearchDocument.objects.count()
         print(f"\n## Search over {documents} documents (index rebuilt in {rebuild_s:.1f} s)\n")
         print("| search | matches | median ms | p95 ms | SQL queries |")

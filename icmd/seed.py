@@ -1,15 +1,19 @@
 """Loading the site pages from ``fixtures/pages/<language>/<order>-<slug>.md``.
 
 The first line of each file is ``# Title``; the rest is the Markdown body. Each file is
-one language of a page. A page already in the database (same slug) keeps what staff made
-of it; a language it lacks is filled from the file (common/seed.py).
+one language of a page. Pages are created when there is no page at all, or one at a time
+when asked for by slug (``load_seed --page <slug>``): a page staff deleted stays deleted,
+and one whose slug they changed is not created again. A page already in the database
+(same slug) keeps what staff made of it; a language it lacks is filled from the file
+(common/seed.py).
 """
 
+from collections.abc import Iterable
 from pathlib import Path
 
 from django.db import transaction
 
-from common.seed import SeedReport, load_row
+from common.seed import SeedReport, check_requested, load_row
 from common.translation import LANGUAGE_CODES
 from icmd.models import Page
 
@@ -33,8 +37,14 @@ def read_pages(folder: Path) -> list[dict]:
 
 
 @transaction.atomic
-def load_pages(folder: Path) -> SeedReport:
-    report = SeedReport()
-    for row in read_pages(folder):
-        load_row(Page, row, list(row), kind="pages", report=report)
+def load_pages(folder: Path, *, pages: Iterable[str] = ()) -> SeedReport:
+    """Load the pages of ``folder``: all of them when there is none yet, else the ``pages``
+    asked for (slugs of the folder; UnknownSeedRow otherwise) and missing translations."""
+    rows = read_pages(folder)
+    requested = check_requested("page", pages, rows)
+    empty = not Page.objects.exists()
+    report = SeedReport(created={"pages": 0})
+    for row in rows:
+        create = empty or row["slug"] in requested
+        load_row(Page, row, list(row), kind="pages", report=report, create=create)
     return report

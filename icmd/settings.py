@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "projects",
     "network",
     "forums",
+    "search",
     "icmd",
 ]
 
@@ -187,6 +188,10 @@ ACCOUNT_RATE_LIMITS = {
     "delete_account": "5/15m/user",
     "forum_post": "10/m/user,100/d/user",
     "forum_flag": "5/m/user,30/d/user",
+    # Downloads of the project list (CSV, IATI XML): anonymous clients per IP address,
+    # members per account.
+    "export": "10/m/ip",
+    "export_member": "60/m/user",
 }
 
 # Languages: French first (the default), then English and Spanish; URLs carry the language.
@@ -242,7 +247,7 @@ def mailer_from_url(url: str) -> dict:
                 "password": unquote(parts.password or ""),
                 "use_ssl": parts.scheme == "smtps",
                 "use_tls": parts.scheme == "smtp" and options.get("tls", "1") == "1",
-                "timeout": int(options.get("timeout", "20")),
+                "timeout": int(options.get("timeout", "10")),
             },
         }
     backends = {
@@ -263,8 +268,14 @@ DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "ICMD <no-reply
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Background tasks (django.tasks): stored in the database and run by
-# `manage.py db_worker` (started by `make run`; a second process in production).
+# `manage.py run_worker` (started by `make run`; a second process in production).
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# Emails are rows of an outbox (common/outbox.py) sent by the worker (`manage.py run_worker`);
+# a failed send is retried for this long (seconds), then marked failed in the admin.
+OUTBOX_RETRY_FOR = 2 * 24 * 3600
+# Double-submission tokens of forms that create something (common/idempotency.py), kept
+# this long (seconds).
+SUBMISSION_TOKENS_KEPT = 24 * 3600
 # The site's address, for links in emails sent by background tasks (no request there):
 # DJANGO_SITE_URL, else the development server, else the first allowed host over HTTPS.
 SITE_URL = (
@@ -304,6 +315,9 @@ SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 
 # The catalogue's list pages
 PROJECTS_PER_PAGE = 20
+# Finished downloads of the project list (CSV, IATI XML), served again until the catalogue
+# changes (projects/export_cache.py); a folder every worker can write to.
+EXPORT_CACHE_DIR = Path(os.environ.get("DJANGO_EXPORT_CACHE_DIR") or BASE_DIR / "var" / "exports")
 
 # Open data: the read-only REST API under /api/v1/, its OpenAPI schema (/api/schema/) and
 # its documentation (/api/docs/, served from our own static files). Anonymous clients are

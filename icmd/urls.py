@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from icmd import views
 from icmd.admin_login import rate_limited_admin_login
+from network.views.accounts import signup
 from network.views.organisations import organisation_detail
 
 admin.site.site_header = _("ICMD portal administration")
@@ -23,11 +24,13 @@ urlpatterns += i18n_patterns(
     path("", views.home, name="home"),
     path("about/", views.about, name="about_index"),
     path("about/<slug:slug>/", views.about, name="about"),
+    # allauth's sign-up, in one transaction and safe to submit twice (network/views/accounts.py).
+    path("accounts/signup/", signup, name="account_signup"),
     path("accounts/", include("allauth.urls")),
     path("", include("projects.urls")),
     path("network/", include("network.urls")),
     path("", include("forums.urls")),
-    path("search/", views.search, name="search"),
+    path("search/", include("search.urls")),
     # One page per organisation: its projects (catalogue) and its people (network).
     path("organisations/<slug:slug>/", organisation_detail, name="organisation"),
     prefix_default_language=True,

@@ -3,13 +3,6 @@ from django.shortcuts import redirect, render
 
 from common.translation import text_in_language
 from icmd.models import Page
-from icmd.search import (
-    SECTIONS_BY_KEY,
-    SearchForm,
-    has_searchable_words,
-    search_all,
-    search_section,
-)
 from projects.models import Phase, Project
 
 
@@ -39,23 +32,3 @@ def about(request, slug=None):
         "icmd/about.html",
         {"page": page, "pages": pages, "body": text_in_language(page, "body")},
     )
-
-
-def search(request):
-    """Site-wide search (icmd/search.py): every section's best results, or one section
-    paginated with ?kind=. Bad input gets a message and a 400, never a 500."""
-    form = SearchForm(request.GET or None)
-    context = {"form": form, "sections": [], "words": "", "section": None}
-    status = 200
-    if form.is_bound and not form.is_valid():
-        status = 400
-    elif form.is_bound and form.cleaned_data["q"]:
-        words = context["words"] = form.cleaned_data["q"]
-        section = SECTIONS_BY_KEY.get(form.cleaned_data["kind"])
-        if not has_searchable_words(words):
-            context["nothing_to_search"] = True
-        elif section:
-            context["section"] = search_section(request, words, section)
-        else:
-            context["sections"] = search_all(words)
-    return render(request, "icmd/search.html", context, status=status)

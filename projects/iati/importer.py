@@ -16,6 +16,7 @@ from django.utils.translation import ngettext, pgettext_lazy
 from django_countries import countries
 from django_countries.fields import Country
 
+from common.signals import rows_changed
 from common.translation import (
     LANGUAGE_CODES,
     any_language,
@@ -587,10 +588,12 @@ class ActivityImporter:
         )
         if current != partners:
             project.partnerships.all().delete()
-            Partnership.objects.bulk_create(
+            created = Partnership.objects.bulk_create(
                 Partnership(project=project, organisation_id=pk, role=role, order=order)
                 for order, (pk, role) in enumerate(partners)
             )
+            # bulk_create sends no post_save: say which rows were written.
+            rows_changed.send(sender=Partnership, ids=[partnership.pk for partnership in created])
             changed = True
         return (outcome if changed else Outcome.UNCHANGED), project
 

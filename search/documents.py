@@ -1,15 +1,12 @@
-"""The stored site-search index: one ``SearchDocument`` per public thing.
+"""What the site search indexes: for each indexed model, its public rows and the document
+of one row.
 
 Only what anyone may read is indexed: published projects, listed organisations, topics
 that are not hidden (with their first post), visible replies in visible topics, published
 blog posts and news that are not hidden. A blog post published for a later date is indexed
-with that date and found from then on (see icmd/search.py). Moderators search the same
-public index; hidden content is reached through the moderation pages.
-
-``index(model, ids)`` brings the documents of those objects up to date, whatever happened
-to them (created, edited, hidden, unpublished, deleted): signals call it (connected in
-``IcmdConfig.ready``), and ``rebuild()`` (``manage.py rebuild_search_index``) redoes
-everything. Author names are not indexed, so an anonymised account leaves nothing behind.
+with that date and found from then on (see search/query.py). Moderators search the same
+public index; hidden content is reached through the moderation pages. Author names are not
+indexed, so an anonymised account leaves nothing behind.
 
 Each language's title and text go in that language's columns: a project's or an
 organisation's translations, what a member wrote only in the language they wrote it in.
@@ -25,28 +22,18 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
-from django.contrib.contenttypes.models import ContentType
-from django.db import connection, transaction
 from django.db.models import F, OuterRef, Prefetch, Subquery
-from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 from django.utils import translation
 from django.utils.html import strip_tags
 from django_countries import countries
 
-from common.translation import (
-    LANGUAGE_CODES,
-    localized_field,
-    localized_fields,
-    site_language,
-    text_in_language,
-)
+from common.translation import LANGUAGE_CODES, localized_field, site_language, text_in_language
 from forums.models import BlogPost, BlogPostKind, BlogPostStatus, Post, Topic
-from icmd.models import SearchDocument, SearchDocumentKind
 from projects.models import Organisation, Partnership, Project, Theme
+from search.models import SearchDocumentKind
 
 # Control characters never reach the index: the search marks matches with \x02 and \x03.
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-CHUNK_SIZE = 500
 
 
 def clean(text: str) -> str:
@@ -264,204 +251,44 @@ SOURCES = {
 }
 
 
-def _search_documents(model, rows) -> list[SearchDocument]:
-    content_type = ContentType.objects.get_for_model(model)
-    make_document = SOURCES[model][1]
-    documents = []
-    for row in rows:
-        document = make_document(row)
-        documents.append(
-            SearchDocument(
-                content_type=content_type,
-                object_id=row.pk,
-                kind=document.kind,
-                **{
-                    localized_field("title", language): clean(document.titles.get(language))[:500]
-                    for language in LANGUAGE_CODES
-                },
-                **{
-                    localized_field("text", language): clean(document.texts.get(language))
-                    for language in LANGUAGE_CODES
-                },
-                **{
-                    localized_field("names", language): clean(document.names.get(language))
-                    for language in LANGUAGE_CODES
-                },
-                author_language=document.author_language,
-                url=document.url,
-                date=document.date,
-            )
-        )
-    return documents
+# What else shows a row's words, besides its own document: a project names its partners
+# and its themes; a reply carries its topic's title, and a topic holds its first post.
+# ``{model: function(ids) -> {indexed model: ids}}``, read when the index is brought up to
+# date (so a row must still exist: a deletion names what showed it from the deleted row).
 
 
-def _save(documents: list[SearchDocument]) -> None:
-    SearchDocument.objects.bulk_create(
-        documents,
-        update_conflicts=True,
-        unique_fields=["content_type", "object_id"],
-        update_fields=[
-            "kind",
-            *localized_fields("title"),
-            *localized_fields("text"),
-            *localized_fields("names"),
-            "author_language",
-            "url",
-            "date",
-        ],
+def _projects_of_organisations(ids) -> dict:
+    partnerships = Partnership.objects.filter(organisation_id__in=ids)
+    return {Project: partnerships.values_list("project_id", flat=True)}
+
+
+def _projects_of_themes(ids) -> dict:
+    projects_themes = Project.themes.through.objects.filter(theme_id__in=ids)
+    return {Project: projects_themes.values_list("project_id", flat=True)}
+
+
+def _sides_of_partnerships(ids) -> dict:
+    pairs = list(
+        Partnership.objects.filter(pk__in=ids).values_list("project_id", "organisation_id")
     )
+    return {
+        Project: [project for project, _organisation in pairs],
+        Organisation: [organisation for _project, organisation in pairs],
+    }
 
 
-@transaction.atomic
-def index(model, ids) -> None:
-    """Bring the documents of these objects up to date: written if the object is public,
-    removed if it is not (or no longer exists)."""
-    ids = {int(pk) for pk in ids if pk is not None}
-    if not ids:
-        return
-    rows = SOURCES[model][0]().filter(pk__in=ids)
-    documents = _search_documents(model, rows)
-    content_type = ContentType.objects.get_for_model(model)
-    SearchDocument.objects.filter(content_type=content_type, object_id__in=ids).exclude(
-        object_id__in=[document.object_id for document in documents]
-    ).delete()
-    _save(documents)
+def _replies_of_topics(ids) -> dict:
+    return {Post: Post.objects.filter(topic_id__in=ids).values_list("pk", flat=True)}
 
 
-@transaction.atomic
-def rebuild() -> dict[str, int]:
-    """Index everything again from scratch; the number of documents of each model."""
-    SearchDocument.objects.all().delete()
-    report = {}
-    for model, (rows, _document) in SOURCES.items():
-        count = 0
-        queryset = rows().order_by("pk")
-        last_pk = 0
-        while True:
-            batch = list(queryset.filter(pk__gt=last_pk)[:CHUNK_SIZE])
-            if not batch:
-                break
-            documents = _search_documents(model, batch)
-            _save(documents)
-            count += len(documents)
-            last_pk = batch[-1].pk
-        report[model._meta.verbose_name_plural] = count
-    with connection.cursor() as cursor:
-        # Fresh statistics, so the planner uses the GIN index for rare words.
-        cursor.execute("ANALYZE icmd_searchdocument")
-    return report
+def _topics_of_posts(ids) -> dict:
+    return {Topic: Post.objects.filter(pk__in=ids).values_list("topic_id", flat=True)}
 
 
-# Signals: what to re-index when something changes.
-
-
-def _project_ids_of(organisation_ids) -> list[int]:
-    return list(
-        Partnership.objects.filter(organisation_id__in=organisation_ids)
-        .values_list("project_id", flat=True)
-        .distinct()
-    )
-
-
-def on_project_changed(sender, instance, raw=False, **kwargs):
-    if not raw:
-        index(Project, [instance.pk])
-
-
-def on_organisation_changed(sender, instance, raw=False, **kwargs):
-    if raw:
-        return
-    index(Organisation, [instance.pk])
-    # Its projects show its name.
-    index(Project, _project_ids_of([instance.pk]))
-
-
-def on_partnership_changed(sender, instance, raw=False, **kwargs):
-    if raw:
-        return
-    # The project lists its partners; an organisation is listed while it has a project.
-    index(Project, [instance.project_id])
-    index(Organisation, [instance.organisation_id])
-
-
-def on_partners_changed(sender, instance, action, reverse, pk_set, **kwargs):
-    """``project.organisations.add/remove/clear`` (Partnership rows without save())."""
-    if action == "pre_clear":
-        related = instance.projects if reverse else instance.organisations
-        instance._search_cleared_ids = list(related.values_list("pk", flat=True))
-        return
-    if action not in {"post_add", "post_remove", "post_clear"}:
-        return
-    others = pk_set if action != "post_clear" else getattr(instance, "_search_cleared_ids", [])
-    projects, organisations = ([*others], [instance.pk]) if reverse else ([instance.pk], [*others])
-    index(Project, projects)
-    index(Organisation, organisations)
-
-
-def on_project_themes_changed(sender, instance, action, reverse, pk_set, **kwargs):
-    if action not in {"post_add", "post_remove", "post_clear"}:
-        return
-    if not reverse:
-        index(Project, [instance.pk])
-    elif pk_set:
-        index(Project, pk_set)
-    else:
-        index(Project, instance.projects.values_list("pk", flat=True))
-
-
-def on_theme_changed(sender, instance, raw=False, **kwargs):
-    if not raw:
-        index(Project, instance.projects.values_list("pk", flat=True))
-
-
-def on_theme_deleting(sender, instance, **kwargs):
-    instance._search_project_ids = list(instance.projects.values_list("pk", flat=True))
-
-
-def on_theme_deleted(sender, instance, **kwargs):
-    index(Project, getattr(instance, "_search_project_ids", []))
-
-
-def on_topic_changed(sender, instance, raw=False, **kwargs):
-    if raw:
-        return
-    index(Topic, [instance.pk])
-    # Its replies carry its title and are hidden with it.
-    index(Post, Post.objects.filter(topic_id=instance.pk).values_list("pk", flat=True))
-
-
-def on_post_changed(sender, instance, raw=False, **kwargs):
-    if raw:
-        return
-    index(Post, [instance.pk])
-    # The topic's document holds its first post, which this may be.
-    index(Topic, [instance.topic_id])
-
-
-def on_blog_post_changed(sender, instance, raw=False, **kwargs):
-    if not raw:
-        index(BlogPost, [instance.pk])
-
-
-def connect() -> None:
-    handlers = [
-        (Project, on_project_changed),
-        (Organisation, on_organisation_changed),
-        (Partnership, on_partnership_changed),
-        (Topic, on_topic_changed),
-        (Post, on_post_changed),
-        (BlogPost, on_blog_post_changed),
-    ]
-    for model, handler in handlers:
-        uid = f"search-index-{model._meta.label_lower}"
-        post_save.connect(handler, sender=model, dispatch_uid=uid)
-        post_delete.connect(handler, sender=model, dispatch_uid=uid)
-    post_save.connect(on_theme_changed, sender=Theme, dispatch_uid="search-theme")
-    pre_delete.connect(on_theme_deleting, sender=Theme, dispatch_uid="search-theme")
-    post_delete.connect(on_theme_deleted, sender=Theme, dispatch_uid="search-theme")
-    m2m_changed.connect(
-        on_partners_changed, sender=Project.organisations.through, dispatch_uid="search-partners"
-    )
-    m2m_changed.connect(
-        on_project_themes_changed, sender=Project.themes.through, dispatch_uid="search-themes"
-    )
+SHOWN_IN = {
+    Organisation: _projects_of_organisations,
+    Theme: _projects_of_themes,
+    Partnership: _sides_of_partnerships,
+    Topic: _replies_of_topics,
+    Post: _topics_of_posts,
+}

@@ -1,4 +1,4 @@
-"""Site-wide search over the stored index (icmd.models.SearchDocument).
+"""Site-wide search over the stored index (search.models.SearchDocument).
 
 The words typed are read as a web search ("quoted phrase", or, -word) in French, English
 and Spanish at once, accents ignored; results are ranked with ts_rank (a match in a title
@@ -32,7 +32,7 @@ from common.translation import (
     localized_field,
     localized_fields,
 )
-from icmd.models import (
+from search.models import (
     SEARCH_CONFIG_OF_LANGUAGE,
     SEARCH_CONFIGS,
     SearchDocument,
@@ -40,6 +40,7 @@ from icmd.models import (
 )
 
 MAX_QUERY_LENGTH = 200
+TABLE = SearchDocument._meta.db_table
 PREVIEW_SIZE = 5  # results per section when all sections are shown
 PAGE_SIZE = 20  # results per page when one section is shown
 
@@ -290,13 +291,13 @@ def add_marked_text(documents: list, words: str) -> None:
         f"SELECT d.id, {_title_language_sql(order)} AS title_language, "
         f"{_snippet_language_sql(order)} AS snippet_language, "
         f"COALESCE(d.{localized_field('text', page_language)}, '') <> '' AS has_page_text "
-        "FROM icmd_searchdocument d CROSS JOIN q WHERE d.id = ANY(%s)), "
+        f"FROM {TABLE} d CROSS JOIN q WHERE d.id = ANY(%s)), "
         "shown AS MATERIALIZED ("
         "SELECT chosen.*, "
         f"{_in_language_sql(_title, 'chosen.title_language')} AS title, "
         f"{_in_language_sql(_text_and_names, 'chosen.snippet_language')} AS text, "
         f"{_config_sql('chosen.snippet_language')} AS config "
-        "FROM chosen JOIN icmd_searchdocument d ON d.id = chosen.id) "
+        f"FROM chosen JOIN {TABLE} d ON d.id = chosen.id) "
         f"SELECT shown.id, shown.title_language, {_mark_all('shown.title')}, "
         f"shown.snippet_language, {_fragment_sql('shown.text', 'shown.config')}, "
         "shown.has_page_text "

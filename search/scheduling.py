@@ -1,0 +1,180 @@
+"""Keeping the index up to date after commit: what a transaction changed is collected as
+it goes, and once it commits, one background task (search/tasks.py) indexes it again.
+
+The transaction that saves content never writes the index: a post, a decision or an
+import commits without waiting for it, and a rolled-back change leaves nothing to do.
+Model signals report most changes (``post_save``, ``post_delete``, ``m2m_changed``);
+writes that bypass them (``QuerySet.update()``, ``bulk_create()``) send
+``common.signals.rows_changed`` with the ids they wrote. Receivers only record which rows
+changed; they read nothing but the links a deletion or ``clear()`` is about to take away (a
+theme's projects), so that the task can still tell what showed them.
+"""
+
+from collections import defaultdict
+
+from django.db import transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
+
+from common.signals import rows_changed
+from forums.models import BlogPost, Post, Topic
+from projects.models import Organisation, Partnership, Project, Theme
+
+
+class PendingChanges:
+    """What one transaction changed, as model labels and ids: ``changed`` rows (their
+    documents and what shows them are indexed again) and ``documents`` to index again as
+    they are. Called once the transaction commits: enqueues the task."""
+
+    def __init__(self):
+        self.changed = defaultdict(set)
+        self.documents = defaultdict(set)
+        self.registered = False
+
+    def __call__(self) -> None:
+        from search.tasks import reindex
+
+        def as_lists(pairs):
+            return {label: sorted(ids) for label, ids in pairs.items() if ids}
+
+        changed, documents = as_lists(self.changed), as_lists(self.documents)
+        if changed or documents:
+            reindex.enqueue(changed=changed, documents=documents)
+
+
+def _pending() -> PendingChanges:
+    """The changes of the transaction under way, whose callback waits for its commit; a
+    new one when there is none (first change, or the last one ran or was rolled back)."""
+    connection = transaction.get_connection()
+    pending = getattr(connection, "search_pending_changes", None)
+    waiting = pending is not None and any(
+        callback is pending for _savepoints, callback, _robust in connection.run_on_commit
+    )
+    if not waiting:
+        pending = connection.search_pending_changes = PendingChanges()
+    return pending
+
+
+def _register(pending: PendingChanges) -> None:
+    # Robust: the change is committed; failing to enqueue its indexing is logged (a rebuild
+    # repairs it) and never turns the answer to whoever saved it into an error.
+    if not pending.registered:
+        pending.registered = True
+        transaction.on_commit(pending, robust=True)
+
+
+def schedule(model, ids) -> None:
+    """These rows of ``model`` changed (or were deleted): their documents and those of
+    what shows them are indexed again once the transaction commits."""
+    ids = {int(pk) for pk in ids if pk is not None}
+    if ids:
+        pending = _pending()
+        pending.changed[model._meta.label_lower].update(ids)
+        _register(pending)
+
+
+def schedule_documents(model, ids) -> None:
+    """These documents are indexed again once the transaction commits (what showed a
+    deleted row, read from the row before it went)."""
+    ids = {int(pk) for pk in ids if pk is not None}
+    if ids:
+        pending = _pending()
+        pending.documents[model._meta.label_lower].update(ids)
+        _register(pending)
+
+
+# Receivers: what changed. Fixture loading (``raw``) is followed by a rebuild.
+
+
+def on_saved(sender, instance, raw=False, **kwargs):
+    if not raw:
+        schedule(sender, [instance.pk])
+
+
+def on_deleted(sender, instance, **kwargs):
+    schedule(sender, [instance.pk])
+
+
+def on_partnership_changed(sender, instance, raw=False, **kwargs):
+    if not raw:
+        schedule_documents(Project, [instance.project_id])
+        # An organisation is listed while it has a project.
+        schedule_documents(Organisation, [instance.organisation_id])
+
+
+def on_post_changed(sender, instance, raw=False, **kwargs):
+    if not raw:
+        schedule(Post, [instance.pk])
+        # The topic's document holds its first post, which this may be.
+        schedule_documents(Topic, [instance.topic_id])
+
+
+def on_topic_deleted(sender, instance, **kwargs):
+    # Its replies go with it, each reporting its own deletion.
+    schedule_documents(Topic, [instance.pk])
+
+
+def on_organisation_deleted(sender, instance, **kwargs):
+    # Its partnerships go with it, each reporting its project.
+    schedule_documents(Organisation, [instance.pk])
+
+
+def on_partners_changed(sender, instance, action, reverse, pk_set, **kwargs):
+    """``project.organisations.add/remove/clear`` (Partnership rows without save())."""
+    if action == "pre_clear":
+        related = instance.projects if reverse else instance.organisations
+        instance._search_cleared_ids = list(related.values_list("pk", flat=True))
+        return
+    if action not in {"post_add", "post_remove", "post_clear"}:
+        return
+    others = pk_set if action != "post_clear" else getattr(instance, "_search_cleared_ids", [])
+    projects, organisations = ([*others], [instance.pk]) if reverse else ([instance.pk], [*others])
+    schedule_documents(Project, projects)
+    schedule_documents(Organisation, organisations)
+
+
+def on_project_themes_changed(sender, instance, action, reverse, pk_set, **kwargs):
+    if not reverse:
+        if action in {"post_add", "post_remove", "post_clear"}:
+            schedule_documents(Project, [instance.pk])
+    elif action == "pre_clear":  # theme.projects.clear(): the projects it had
+        schedule_documents(Project, instance.projects.values_list("pk", flat=True))
+    elif action in {"post_add", "post_remove"}:
+        schedule_documents(Project, pk_set or [])
+
+
+def on_theme_deleting(sender, instance, **kwargs):
+    # Its projects lose its name; the links go without signals of their own.
+    schedule_documents(Project, instance.projects.values_list("pk", flat=True))
+
+
+def on_rows_changed(sender, ids, **kwargs):
+    """A bulk write of content (see ``common.signals.rows_changed``)."""
+    schedule(sender, ids)
+
+
+def connect() -> None:
+    for model in (Project, Organisation, Topic, BlogPost, Theme):
+        uid = f"search-{model._meta.label_lower}"
+        post_save.connect(on_saved, sender=model, dispatch_uid=uid)
+    for model in (Project, BlogPost):
+        post_delete.connect(
+            on_deleted, sender=model, dispatch_uid=f"search-{model._meta.label_lower}"
+        )
+    post_delete.connect(on_topic_deleted, sender=Topic, dispatch_uid="search-forums.topic")
+    post_delete.connect(
+        on_organisation_deleted, sender=Organisation, dispatch_uid="search-projects.organisation"
+    )
+    post_save.connect(on_post_changed, sender=Post, dispatch_uid="search-forums.post")
+    post_delete.connect(on_post_changed, sender=Post, dispatch_uid="search-forums.post")
+    post_save.connect(on_partnership_changed, sender=Partnership, dispatch_uid="search-partnership")
+    post_delete.connect(
+        on_partnership_changed, sender=Partnership, dispatch_uid="search-partnership"
+    )
+    pre_delete.connect(on_theme_deleting, sender=Theme, dispatch_uid="search-theme")
+    m2m_changed.connect(
+        on_partners_changed, sender=Project.organisations.through, dispatch_uid="search-partners"
+    )
+    m2m_changed.connect(
+        on_project_themes_changed, sender=Project.themes.through, dispatch_uid="search-themes"
+    )
+    rows_changed.connect(on_rows_changed, dispatch_uid="search-rows-changed")
