@@ -1,3 +1,5 @@
+from collections import Counter
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
@@ -158,30 +160,57 @@ class RepresentativeClaimAdmin(admin.ModelAdmin):
     def organisation_verified(self, claim):
         return claim.organisation.verified
 
-    def _pending(self, request, queryset):
-        claims = list(queryset.filter(status=MembershipStatus.PENDING))
-        if len(claims) < queryset.count():
+    def _selected(self, request, queryset):
+        """The claims ticked, whatever their status now: the list shows those waiting,
+        and one decided meanwhile by someone else is left out of ``queryset`` by the
+        list's filter; it is given to the services, whose refusal says why."""
+        claims = self.get_queryset(request).select_related("member", "organisation")
+        if request.POST.get("select_across") == "1":
+            return queryset.select_related("member", "organisation")
+        ticked = request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)
+        return claims.filter(pk__in=[pk for pk in ticked if pk.isdigit()])
+
+    def _decide(self, request, claims, decide) -> int:
+        """``decide(claim)`` through a service for each claim; the service decides whether
+        it may (a claim decided meanwhile by someone else is refused) and its refusals are
+        shown, one message per reason. Returns how many were decided."""
+        decided, refused = 0, Counter()
+        for claim in claims:
+            try:
+                decide(claim)
+            except services.MembershipError as refusal:
+                refused[str(refusal)] += 1
+            else:
+                decided += 1
+        for reason, count in refused.items():
             self.message_user(
                 request,
-                _("Requests already decided were left as they are."),
+                ngettext(
+                    "%(count)d request left as it was: %(reason)s",
+                    "%(count)d requests left as they were: %(reason)s",
+                    count,
+                )
+                % {"count": count, "reason": reason},
                 messages.WARNING,
             )
-        return claims
+        return decided
 
     @admin.action(description=_("Approve the selected requests"), permissions=["change"])
     def approve_claims(self, request, queryset):
-        claims = self._pending(request, queryset)
-        for claim in claims:
-            services.approve_claim(claim, request.user, request=request)
-        if claims:
+        count = self._decide(
+            request,
+            self._selected(request, queryset),
+            lambda claim: services.approve_claim(membership=claim, staff=request.user),
+        )
+        if count:
             self.message_user(
                 request,
                 ngettext(
                     "%(count)d request approved; the person is told by email.",
                     "%(count)d requests approved; each person is told by email.",
-                    len(claims),
+                    count,
                 )
-                % {"count": len(claims)},
+                % {"count": count},
                 messages.SUCCESS,
             )
 
@@ -190,25 +219,32 @@ class RepresentativeClaimAdmin(admin.ModelAdmin):
         """First a page asking for the reason (required), then the rejections."""
         confirmed = "apply" in request.POST
         form = RejectClaimForm(request.POST if confirmed else None)
-        claims = list(queryset.filter(status=MembershipStatus.PENDING))
+        claims = list(self._selected(request, queryset))
+        if confirmed and form.is_valid():
+            reason = form.cleaned_data["reason"]
+            count = self._decide(
+                request,
+                claims,
+                lambda claim: services.reject_claim(
+                    membership=claim, staff=request.user, reason=reason
+                ),
+            )
+            if count:
+                self.message_user(
+                    request,
+                    ngettext(
+                        "%(count)d request rejected; the person is told by email.",
+                        "%(count)d requests rejected; each person is told by email.",
+                        count,
+                    )
+                    % {"count": count},
+                    messages.SUCCESS,
+                )
+            return None
+        # The page lists the requests still waiting; the services decide again on each.
+        claims = [claim for claim in claims if claim.status == MembershipStatus.PENDING]
         if not claims:
             self.message_user(request, _("None of these requests is waiting."), messages.WARNING)
-            return None
-        if confirmed and form.is_valid():
-            for claim in claims:
-                services.reject_claim(
-                    claim, request.user, form.cleaned_data["reason"], request=request
-                )
-            self.message_user(
-                request,
-                ngettext(
-                    "%(count)d request rejected; the person is told by email.",
-                    "%(count)d requests rejected; each person is told by email.",
-                    len(claims),
-                )
-                % {"count": len(claims)},
-                messages.SUCCESS,
-            )
             return None
         context = {
             **self.admin_site.each_context(request),

@@ -4,6 +4,7 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import LazyTypedChoiceField
 
+from common.idempotency import SubmissionTokenMixin
 from common.translation import (
     LanguageChoiceField,
     any_language,
@@ -17,13 +18,22 @@ from network.models import Member
 from projects.models import Organisation, OrganisationKind, Theme
 
 
-class MemberCreationForm(BaseUserCreationForm):
+class MemberEmailMixin:
+    """An address is stored in lower case (``Member.save``): it is compared so here too,
+    and one already a member's is refused on the field, in words, before the database's
+    constraint would refuse it."""
+
+    def clean_email(self):
+        return (self.cleaned_data.get("email") or "").strip().lower()
+
+
+class MemberCreationForm(MemberEmailMixin, BaseUserCreationForm):
     class Meta:
         model = Member
         fields = ["email", "name"]
 
 
-class MemberChangeForm(UserChangeForm):
+class MemberChangeForm(MemberEmailMixin, UserChangeForm):
     class Meta:
         model = Member
         fields = "__all__"
@@ -79,8 +89,9 @@ class JoinAs:
     ]
 
 
-class SignupForm(ProfileFieldsMixin):
-    """The questions M4D Net asks on top of allauth's email and password."""
+class SignupForm(SubmissionTokenMixin, ProfileFieldsMixin):
+    """The questions M4D Net asks on top of allauth's email and password. Its submission
+    token makes a second click land on the first one's answer (network/views/accounts.py)."""
 
     join_as = forms.ChoiceField(
         label=_("Join M4D Net"),
@@ -128,21 +139,13 @@ class SignupForm(ProfileFieldsMixin):
             for name in ("organisation_name", "organisation_kind", "organisation_country"):
                 if not data.get(name):
                     self.add_error(name, _("Needed for a new organisation."))
-            name = (data.get("organisation_name") or "").strip()
-            if (
-                name
-                and Organisation.objects.filter(
-                    any_language("name", "unaccent__iexact", name)
-                ).exists()
-            ):
-                self.add_error(
-                    "organisation_name",
-                    _("This organisation is already listed: choose it from the catalogue."),
-                )
+        # Whether the name is already taken is decided when the organisation is created
+        # (services.propose_organisation), under a lock; its refusal comes back to the field.
         return data
 
     def signup(self, request, user):
-        """Called by allauth once the account exists (email not yet verified)."""
+        """Called by allauth once the account exists (email not yet verified), in the
+        sign-up's transaction: a refusal (``services.MembershipError``) undoes the account."""
         data = self.cleaned_data
         for field in ("name", "country", "city", "affiliation", "bio"):
             setattr(user, field, data.get(field) or "")
@@ -150,11 +153,11 @@ class SignupForm(ProfileFieldsMixin):
         user.save()
         user.expertise.set(data.get("expertise") or [])
         if data["join_as"] == JoinAs.EXISTING:
-            services.claim_organisation(user, data["organisation"])
+            services.claim_organisation(member=user, organisation=data["organisation"])
         elif data["join_as"] == JoinAs.NEW:
             services.propose_organisation(
-                user,
-                services.NewOrganisation(
+                member=user,
+                new=services.NewOrganisation(
                     name=data["organisation_name"].strip(),
                     kind=data["organisation_kind"],
                     country=data["organisation_country"],
@@ -187,7 +190,7 @@ class ProfileForm(ProfileFieldsMixin, forms.ModelForm):
         widgets = {"visibility": forms.RadioSelect}
 
 
-class ContactForm(forms.Form):
+class ContactForm(SubmissionTokenMixin, forms.Form):
     subject = forms.CharField(label=_("Subject"), max_length=150)
     message = forms.CharField(
         label=_("Message"), max_length=5000, widget=forms.Textarea(attrs={"rows": 8})
@@ -215,7 +218,7 @@ class DeleteAccountForm(forms.Form):
 # --- Organisations: joining one, and what its representatives edit -------------------------
 
 
-class BelongForm(forms.Form):
+class BelongForm(SubmissionTokenMixin, forms.Form):
     """A member says "I belong to this organisation"; its representatives will decide."""
 
     organisation = forms.ModelChoiceField(
@@ -277,11 +280,13 @@ class OrganisationProfileForm(forms.ModelForm):
 class MemberDecisionForm(forms.Form):
     """A representative's decision on one membership of their organisation."""
 
-    APPROVE, REMOVE = "approve", "remove"
+    # A request is approved or refused; a member is removed. Each says what the person
+    # deciding saw: a request approved meanwhile by someone else is not then removed.
+    APPROVE, REFUSE, REMOVE = "approve", "refuse", "remove"
 
     membership = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
     decision = forms.ChoiceField(
-        choices=[(APPROVE, _("Approve")), (REMOVE, _("Refuse or remove"))],
+        choices=[(APPROVE, _("Approve")), (REFUSE, _("Refuse")), (REMOVE, _("Remove"))],
         widget=forms.HiddenInput,
     )
     reason = forms.CharField(

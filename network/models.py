@@ -112,7 +112,11 @@ class Member(AbstractBaseUser, PermissionsMixin):
         verbose_name_plural = _("members")
         ordering = ["name", "email"]
         constraints = [
-            models.UniqueConstraint(Lower("email"), name="member_email_unique_ci"),
+            models.UniqueConstraint(
+                Lower("email"),
+                name="member_email_unique_ci",
+                violation_error_message=_("A member with this email address already exists."),
+            ),
         ]
 
     def __str__(self):

@@ -1,23 +1,37 @@
-"""Writes that touch several rows of M4D Net: joining, claiming organisations, decisions.
+"""Writes that touch several rows of M4D Net: joining, claiming and proposing organisations,
+and the decisions on them.
 
-Each function is one transaction; views and admin call these instead of saving models.
+Each function is one transaction that decides its rule itself: it locks the rows it
+decides on (``SELECT … FOR UPDATE``), checks the rule on what it locked and refuses with
+``MembershipError`` (its message is for the person). Views and the admin call these and
+show the refusal; they never decide. Two people deciding the same request at once are thus
+served one after the other: the first decides, the second is told it was already decided.
+
+The member is told of a decision by an email written in the decision's transaction (the
+outbox, ``common.outbox``): it exists exactly when the decision does, and is sent once,
+after the commit, in the member's language.
 """
 
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from common.mail import in_language, send_templated_email
+from common.translation import any_language
 from network.models import Member, Membership, MembershipRole, MembershipStatus
 from projects.models import Organisation
 
 
 class MembershipError(Exception):
     """An action that the rules refuse; its message is shown to the person."""
+
+
+class OrganisationNameTaken(MembershipError):
+    """A new organisation's name is already an organisation's: shown on the name field."""
 
 
 @dataclass
@@ -29,6 +43,9 @@ class NewOrganisation:
     description: str = ""
 
 
+# --- Asking: claims, proposals and requests to join -----------------------------------------
+
+
 def unique_organisation_slug(name: str) -> str:
     base = slugify(name)[:200] or "organisation"
     slug, counter = base, 2
@@ -38,8 +55,10 @@ def unique_organisation_slug(name: str) -> str:
 
 
 @transaction.atomic
-def claim_organisation(member: Member, organisation: Organisation) -> Membership:
-    """``member`` says they represent ``organisation``: staff will verify."""
+def claim_organisation(*, member: Member, organisation: Organisation) -> Membership:
+    """``member`` says they represent ``organisation``: staff will verify. Once per
+    member and organisation (a unique constraint: a second claim, even at the same
+    instant, is refused)."""
     membership, created = Membership.objects.get_or_create(
         member=member,
         organisation=organisation,
@@ -51,11 +70,30 @@ def claim_organisation(member: Member, organisation: Organisation) -> Membership
 
 
 @transaction.atomic
-def propose_organisation(member: Member, new: NewOrganisation) -> Membership:
-    """``member`` registers a new organisation and represents it, once staff verify both."""
+def propose_organisation(*, member: Member, new: NewOrganisation) -> Membership:
+    """``member`` registers a new organisation and represents it, once staff verify both.
+
+    One organisation per name, whatever its accents and capitals and in any language: the
+    name is locked for the transaction, then looked for, so that two people proposing the
+    same organisation at once create it once (the second is refused)."""
+    name = " ".join(new.name.split())
+    _lock_for_creation(name)
+    existing = Organisation.objects.filter(any_language("name", "unaccent__iexact", name))
+    if existing.listed().exists():
+        raise OrganisationNameTaken(
+            _("This organisation is already listed: choose it from the catalogue.")
+        )
+    if existing.exists():
+        raise OrganisationNameTaken(
+            _(
+                "This organisation has already been proposed and waits for the ICMD team's "
+                "verification. Join as an individual for now; you can ask to join it once "
+                "it is listed."
+            )
+        )
     organisation = Organisation.objects.create(
-        name=new.name,
-        slug=unique_organisation_slug(new.name),
+        name=name,
+        slug=unique_organisation_slug(name),
         kind=new.kind,
         country=new.country,
         website=new.website,
@@ -67,19 +105,46 @@ def propose_organisation(member: Member, new: NewOrganisation) -> Membership:
     )
 
 
+def _lock_for_creation(name: str) -> None:
+    """Serialise, until the transaction ends, the creations of an organisation with this
+    name (compared as the check that follows compares: accents and capitals aside) or with this
+    slug (two names that differ only in punctuation)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(hashtext('network.organisation.name'), "
+            "hashtext(upper(unaccent(%s))))",
+            [name],
+        )
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(hashtext('network.organisation.slug'), hashtext(%s))",
+            [slugify(name)[:200]],
+        )
+
+
 @transaction.atomic
-def request_membership(member: Member, organisation: Organisation) -> Membership:
-    """``member`` says they belong to ``organisation``: its representatives will decide."""
+def request_membership(*, member: Member, organisation: Organisation) -> Membership:
+    """``member`` says they belong to ``organisation``: its representatives will decide.
+    A request refused before (or a claim to represent it) may be made again, as a member;
+    one waiting or approved may not."""
     membership, created = Membership.objects.get_or_create(
         member=member, organisation=organisation, defaults={"role": MembershipRole.MEMBER}
     )
-    if not created and membership.status != MembershipStatus.REJECTED:
+    if created:
+        return membership
+    membership = _locked(membership)
+    if membership.status != MembershipStatus.REJECTED:
         raise MembershipError(_("You have already asked to join this organisation."))
-    if not created:  # asking again after a refusal
-        membership.status, membership.reason = MembershipStatus.PENDING, ""
-        membership.decided_at = membership.decided_by = None
-        membership.save()
+    membership.role, membership.status, membership.reason = (
+        MembershipRole.MEMBER,
+        MembershipStatus.PENDING,
+        "",
+    )
+    membership.decided_at = membership.decided_by = None
+    membership.save(update_fields=["role", "status", "reason", "decided_at", "decided_by"])
     return membership
+
+
+# --- Who manages an organisation ------------------------------------------------------------
 
 
 def is_representative(member, organisation: Organisation) -> bool:
@@ -101,6 +166,27 @@ def can_manage(member, organisation: Organisation) -> bool:
     return is_representative(member, organisation)
 
 
+# --- Decisions --------------------------------------------------------------------------------
+
+
+def _locked(membership: Membership) -> Membership:
+    """``membership`` as it is now, locked until the transaction ends (its member and
+    organisation read along, not locked)."""
+    try:
+        return (
+            Membership.objects.select_for_update(of=("self",))
+            .select_related("member", "organisation")
+            .get(pk=membership.pk)
+        )
+    except Membership.DoesNotExist:
+        raise MembershipError(_("This request no longer exists.")) from None
+
+
+def _require_pending(membership: Membership) -> None:
+    if membership.status != MembershipStatus.PENDING:
+        raise MembershipError(_("This request was already decided."))
+
+
 def _decide(membership: Membership, status: str, by: Member, reason: str) -> None:
     membership.status = status
     membership.reason = reason
@@ -109,66 +195,106 @@ def _decide(membership: Membership, status: str, by: Member, reason: str) -> Non
     membership.save(update_fields=["status", "reason", "decided_at", "decided_by"])
 
 
-def _notify(membership: Membership, template: str, request=None) -> None:
-    """Tell the member of a decision, once it is committed, in the member's language
-    (not that of whoever decided: staff may decide in the admin in another language)."""
+def _notify(membership: Membership, template: str) -> None:
+    """Tell the member of a decision, in the member's language (not that of whoever
+    decided: staff may decide in the admin in another language). Queued in the
+    decision's transaction: sent once it commits, never if it does not."""
     member = membership.member
-
-    def send():
-        with in_language(member.language):
-            path = membership.organisation.get_absolute_url()
-            context = {
-                "membership": membership,
-                "member": member,
-                "organisation": membership.organisation,
-                "organisation_url": (
-                    request.build_absolute_uri(path) if request else settings.SITE_URL + path
-                ),
-            }
-        send_templated_email(f"network/email/{template}", member, context)
-
-    transaction.on_commit(send)
+    with in_language(member.language):
+        organisation_url = settings.SITE_URL + membership.organisation.get_absolute_url()
+    send_templated_email(
+        f"network/email/{template}",
+        member,
+        {
+            "membership": membership,
+            "member": member,
+            "organisation": membership.organisation,
+            "organisation_url": organisation_url,
+        },
+        cause=f"network.membership:{membership.pk}:{membership.decided_at.timestamp():.6f}",
+    )
 
 
 @transaction.atomic
-def approve_claim(membership: Membership, staff: Member, request=None) -> None:
+def approve_claim(*, membership: Membership, staff: Member) -> Membership:
     """Staff confirm a representative: the organisation becomes verified."""
+    if not (staff.is_active and staff.is_staff):
+        raise MembershipError(_("Representatives are verified by the ICMD team."))
+    membership = _locked(membership)
     if membership.role != MembershipRole.REPRESENTATIVE:
         raise MembershipError(_("Only representatives are verified by staff."))
+    _require_pending(membership)
     _decide(membership, MembershipStatus.APPROVED, staff, "")
-    Organisation.objects.filter(pk=membership.organisation_id).update(verified=True)
-    membership.organisation.verified = True
-    _notify(membership, "claim_approved", request)
+    organisation = Organisation.objects.select_for_update().get(pk=membership.organisation_id)
+    if not organisation.verified:
+        organisation.verified = True
+        organisation.save(update_fields=["verified"])
+    membership.organisation = organisation
+    _notify(membership, "claim_approved")
+    return membership
 
 
 @transaction.atomic
-def reject_claim(membership: Membership, staff: Member, reason: str, request=None) -> None:
+def reject_claim(*, membership: Membership, staff: Member, reason: str) -> Membership:
+    """Staff refuse a representative, saying why (the person is told)."""
+    if not (staff.is_active and staff.is_staff):
+        raise MembershipError(_("Representatives are verified by the ICMD team."))
     if not reason.strip():
         raise MembershipError(_("Say why the request is rejected: the person will be told."))
+    membership = _locked(membership)
+    if membership.role != MembershipRole.REPRESENTATIVE:
+        raise MembershipError(_("Only representatives are verified by staff."))
+    _require_pending(membership)
     _decide(membership, MembershipStatus.REJECTED, staff, reason.strip())
-    _notify(membership, "claim_rejected", request)
+    _notify(membership, "claim_rejected")
+    return membership
 
 
 @transaction.atomic
-def approve_member(membership: Membership, representative: Member, request=None) -> None:
+def approve_member(*, membership: Membership, representative: Member) -> Membership:
+    """A representative (or staff) confirms that someone belongs to the organisation."""
+    membership = _locked(membership)
     if not can_manage(representative, membership.organisation):
         raise MembershipError(_("Only its representatives decide who belongs to an organisation."))
     if membership.role != MembershipRole.MEMBER:
         raise MembershipError(_("Representatives are verified by the ICMD team."))
+    _require_pending(membership)
     _decide(membership, MembershipStatus.APPROVED, representative, "")
-    _notify(membership, "membership_approved", request)
+    _notify(membership, "membership_approved")
+    return membership
 
 
-@transaction.atomic
-def remove_member(
-    membership: Membership, representative: Member, reason: str = "", request=None
-) -> None:
-    """A representative refuses a request or removes someone from the organisation."""
+def _check_removal(membership: Membership, representative: Member) -> None:
     if not can_manage(representative, membership.organisation):
         raise MembershipError(_("Only its representatives decide who belongs to an organisation."))
     if membership.member_id == representative.pk:
         raise MembershipError(_("You cannot remove yourself; ask the ICMD team."))
     if membership.role != MembershipRole.MEMBER and not representative.is_staff:
         raise MembershipError(_("Only the ICMD team removes a representative."))
+
+
+@transaction.atomic
+def refuse_member(
+    *, membership: Membership, representative: Member, reason: str = ""
+) -> Membership:
+    """A representative (or staff) refuses a request to join, saying why if they wish."""
+    membership = _locked(membership)
+    _check_removal(membership, representative)
+    _require_pending(membership)
     _decide(membership, MembershipStatus.REJECTED, representative, reason.strip())
-    _notify(membership, "membership_removed", request)
+    _notify(membership, "membership_removed")
+    return membership
+
+
+@transaction.atomic
+def remove_member(
+    *, membership: Membership, representative: Member, reason: str = ""
+) -> Membership:
+    """A representative (or staff) removes someone from the organisation."""
+    membership = _locked(membership)
+    _check_removal(membership, representative)
+    if membership.status != MembershipStatus.APPROVED:
+        raise MembershipError(_("This person is no longer a member of the organisation."))
+    _decide(membership, MembershipStatus.REJECTED, representative, reason.strip())
+    _notify(membership, "membership_removed")
+    return membership

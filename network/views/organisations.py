@@ -9,14 +9,18 @@ Who may do what (checked here, on the server, whatever the form posts):
   (here or in the admin); representatives edit kind, country, city, website, description.
 """
 
+from functools import partial
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, Value, When
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from common.idempotency import once
 from network import services
 from network.forms import BelongForm, MemberDecisionForm, OrganisationProfileForm
 from network.models import Member, MembershipRole, MembershipStatus
@@ -79,6 +83,8 @@ def organisation_detail(request, slug):
         context["can_join"] = request.user.has_verified_email and (
             own is None or own.status == MembershipStatus.REJECTED
         )
+        if context["can_join"]:
+            context["belong_form"] = BelongForm()  # for its submission token
     return render(request, "network/organisation_detail.html", context)
 
 
@@ -95,7 +101,11 @@ def my_organisations(request):
         elif form.is_valid():
             organisation = form.cleaned_data["organisation"]
             try:
-                services.request_membership(request.user, organisation)
+                # Twice the same form (a double click): the second lands where the first did.
+                with once(form.cleaned_data["submission"], member=request.user) as submission:
+                    if not submission.repeated:
+                        services.request_membership(member=request.user, organisation=organisation)
+                        submission.result_url = _next_url(request)
             except services.MembershipError as error:
                 form.add_error("organisation", str(error))
             else:
@@ -104,12 +114,7 @@ def my_organisations(request):
                     _("Your request is sent: a representative of %(name)s will answer it.")
                     % {"name": organisation},
                 )
-                next_url = request.POST.get("next", "")
-                if not url_has_allowed_host_and_scheme(
-                    next_url, {request.get_host()}, require_https=request.is_secure()
-                ):
-                    next_url = "network:my_organisations"
-                return redirect(next_url)
+                return redirect(submission.result_url)
             status = 400
         else:
             status = 400
@@ -125,6 +130,17 @@ def my_organisations(request):
         {"memberships": memberships, "form": form, "MembershipStatus": MembershipStatus},
         status=status,
     )
+
+
+def _next_url(request) -> str:
+    """Where to go once a request to join is sent: the page it was made from, if it is
+    one of this site's, else the member's organisations."""
+    next_url = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(
+        next_url, {request.get_host()}, require_https=request.is_secure()
+    ):
+        return next_url
+    return reverse("network:my_organisations")
 
 
 @login_required
@@ -202,28 +218,26 @@ def manage_members(request, slug):
 
 
 def _decide(request, form, membership) -> bool:
-    """Apply one decision through the services; False (with a message) when refused."""
+    """Apply one decision through the services, which decide whether it may be made;
+    False (with their refusal as a message) when it may not."""
     decision, reason = form.cleaned_data["decision"], form.cleaned_data["reason"]
     name = membership.member.display_name
-    allowed = {
-        MemberDecisionForm.APPROVE: {MembershipStatus.PENDING},
-        MemberDecisionForm.REMOVE: {MembershipStatus.PENDING, MembershipStatus.APPROVED},
+    decide, done = {
+        MemberDecisionForm.APPROVE: (
+            services.approve_member,
+            _("%(name)s now belongs to the organisation; they are told by email."),
+        ),
+        MemberDecisionForm.REFUSE: (
+            partial(services.refuse_member, reason=reason),
+            _("The request of %(name)s is refused; they are told by email."),
+        ),
+        MemberDecisionForm.REMOVE: (
+            partial(services.remove_member, reason=reason),
+            _("%(name)s is removed from the organisation; they are told by email."),
+        ),
     }[decision]
-    if membership.status not in allowed:
-        messages.error(request, _("This request was already decided."))
-        return False
-    was_pending = membership.status == MembershipStatus.PENDING
     try:
-        if decision == MemberDecisionForm.APPROVE:
-            services.approve_member(membership, request.user, request=request)
-            done = _("%(name)s now belongs to the organisation; they are told by email.")
-        else:
-            services.remove_member(membership, request.user, reason, request=request)
-            done = (
-                _("The request of %(name)s is refused; they are told by email.")
-                if was_pending
-                else _("%(name)s is removed from the organisation; they are told by email.")
-            )
+        decide(membership=membership, representative=request.user)
     except services.MembershipError as error:
         messages.error(request, str(error))
         return False

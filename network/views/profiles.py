@@ -1,7 +1,5 @@
 """Member profiles, contacting a member, and a member's own data."""
 
-import logging
-import smtplib
 from http import HTTPStatus
 
 from allauth.core import ratelimit
@@ -16,14 +14,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from common.idempotency import once
 from common.mail import in_language, send_templated_email
 from network import accounts
 from network.forms import ContactForm, DeleteAccountForm, ProfileForm
 from network.models import Member, Membership
 from projects.models import Organisation, natural_order
-
-logger = logging.getLogger(__name__)
-
 
 # --- Seeing a profile and contacting its member --------------------------------------------
 
@@ -106,15 +102,32 @@ def contact_member(request, slug):
     form = ContactForm(request.POST)
     if not form.is_valid():
         return _render_profile(request, recipient, form, status=HTTPStatus.BAD_REQUEST)
-    if not ratelimit.consume(request, action="contact_member", user=sender):
-        form.add_error(
-            None,
-            _(
-                "You have sent many messages in a short while: this one was not sent. "
-                "Please try again later (it is still below)."
-            ),
-        )
-        return _render_profile(request, recipient, form, status=HTTPStatus.TOO_MANY_REQUESTS)
+    with once(form.cleaned_data["submission"], member=sender) as submission:
+        # The same form twice (a double click): the message is sent once.
+        if not submission.repeated:
+            if not ratelimit.consume(request, action="contact_member", user=sender):
+                form.add_error(
+                    None,
+                    _(
+                        "You have sent many messages in a short while: this one was not sent. "
+                        "Please try again later (it is still below)."
+                    ),
+                )
+                return _render_profile(
+                    request, recipient, form, status=HTTPStatus.TOO_MANY_REQUESTS
+                )
+            _send_message(request, sender, recipient, form.cleaned_data)
+            submission.result_url = recipient.get_absolute_url()
+    messages.success(
+        request,
+        _("Your message was sent to %(name)s. Their reply will come to your email address.")
+        % {"name": recipient.display_name},
+    )
+    return redirect(submission.result_url)
+
+
+def _send_message(request, sender, recipient, data) -> None:
+    """The message, in the recipient's language, through the outbox (sent after commit)."""
     sender_url = ""
     if Member.objects.visible_to(recipient).filter(pk=sender.pk).exists():
         # A link to the sender's profile, when the recipient may open it, in the
@@ -125,25 +138,12 @@ def contact_member(request, slug):
         "sender": sender,
         "sender_url": sender_url,
         "recipient": recipient,
-        "subject": form.cleaned_data["subject"],
-        "message": form.cleaned_data["message"],
+        "subject": data["subject"],
+        "message": data["message"],
     }
-    try:
-        send_templated_email(
-            "network/email/contact_message", recipient, context, reply_to=[sender.email]
-        )
-    except (smtplib.SMTPException, OSError):
-        logger.exception("Could not send a message from member %s to %s", sender.pk, recipient.pk)
-        form.add_error(
-            None, _("Your message could not be sent just now. Please try again in a while.")
-        )
-        return _render_profile(request, recipient, form, status=HTTPStatus.SERVICE_UNAVAILABLE)
-    messages.success(
-        request,
-        _("Your message was sent to %(name)s. Their reply will come to your email address.")
-        % {"name": recipient.display_name},
+    send_templated_email(
+        "network/email/contact_message", recipient, context, reply_to=[sender.email]
     )
-    return redirect(recipient)
 
 
 # --- A member's own data --------------------------------------------------------------------

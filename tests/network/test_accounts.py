@@ -231,7 +231,7 @@ def test_signup_page_queries_do_not_grow_with_themes_and_organisations(
 # --- Joining as an individual, end to end ------------------------------------------------
 
 
-def test_join_as_an_individual_verify_the_email_and_land_on_the_profile(client, db):
+def test_join_as_an_individual_verify_the_email_and_land_on_the_profile(client, db, run_tasks):
     themes = [ThemeFactory(), ThemeFactory(), ThemeFactory()]
     data = signup_form(client, expertise=[str(themes[0].pk), str(themes[2].pk)])
 
@@ -252,6 +252,7 @@ def test_join_as_an_individual_verify_the_email_and_land_on_the_profile(client, 
     page = client.get(response["Location"])
     assert text(find(parse(page), "h1")) == tr("Verify Your Email Address")
 
+    run_tasks()
     (message,) = mail.outbox
     assert message.to == ["amina.diallo@example.org"]
     assert message.subject.startswith("[M4D Net] ")
@@ -272,8 +273,9 @@ def test_join_as_an_individual_verify_the_email_and_land_on_the_profile(client, 
     assert text(find(parse(response), "h1")) == "Amina Diallo"
 
 
-def test_the_verification_link_works_once(client, db):
+def test_the_verification_link_works_once(client, db, run_tasks):
     client.post(url("account_signup"), signup_form(client))
+    run_tasks()
     link = link_in(mail.outbox[0])
     client.get(link)
     client.post(url("account_logout"))
@@ -285,8 +287,11 @@ def test_the_verification_link_works_once(client, db):
     assert find(find(parse(response), "main"), "a", href=url("account_email"))
 
 
-def test_verification_link_opened_in_another_browser_confirms_without_logging_in(client, db):
+def test_verification_link_opened_in_another_browser_confirms_without_logging_in(
+    client, db, run_tasks
+):
     client.post(url("account_signup"), signup_form(client))
+    run_tasks()
     link = link_in(mail.outbox[0])
     other_browser = Client()
 
@@ -407,7 +412,9 @@ def field_errors(response, field):
         "bad-email",
     ],
 )
-def test_signup_errors_are_shown_and_nothing_is_created(client, db, values, field, message):
+def test_signup_errors_are_shown_and_nothing_is_created(
+    client, db, values, field, message, run_tasks
+):
     OrganisationFactory(name="Association Migration & Développement", verified=True)
     data = signup_form(client, **values)
     if "password1" in values and "password2" not in values:
@@ -425,6 +432,7 @@ def test_signup_errors_are_shown_and_nothing_is_created(client, db, values, fiel
     assert not Member.objects.exists()
     assert Organisation.objects.count() == organisations
     assert not Membership.objects.exists()
+    run_tasks()
     assert not mail.outbox
     # What was typed is kept (except passwords).
     form = find(parse(response), "form", id="signup-form")
@@ -465,7 +473,7 @@ def test_password_errors_say_which_rule_in_the_page_language(
 # --- Unverified members ------------------------------------------------------------------
 
 
-def test_an_unverified_member_cannot_log_in_and_is_asked_to_verify(client, db):
+def test_an_unverified_member_cannot_log_in_and_is_asked_to_verify(client, db, run_tasks):
     member = MemberFactory(email="awa@example.org")
     EmailAddress.objects.create(user=member, email=member.email, verified=False, primary=True)
 
@@ -477,6 +485,7 @@ def test_an_unverified_member_cannot_log_in_and_is_asked_to_verify(client, db):
     page = client.get(response["Location"])
     assert text(find(parse(page), "h1")) == tr("Verify Your Email Address")
     # A new link is sent, and following it lets them in.
+    run_tasks()
     (message,) = mail.outbox
     assert message.to == ["awa@example.org"]
     client.get(link_in(message))
@@ -504,7 +513,7 @@ def test_a_verified_member_logs_in_with_their_email(client, db):
 # --- No account enumeration ----------------------------------------------------------------
 
 
-def test_signup_with_an_existing_address_answers_as_for_a_new_one(client, db):
+def test_signup_with_an_existing_address_answers_as_for_a_new_one(client, db, run_tasks):
     existing = verify(MemberFactory(email="known@example.org", name="Fatou Sow"))
 
     known = Client().post(
@@ -524,6 +533,7 @@ def test_signup_with_an_existing_address_answers_as_for_a_new_one(client, db):
     assert existing.name == "Fatou Sow" and existing.check_password(PASSWORD)
     assert Member.objects.filter(email__iexact="known@example.org").count() == 1
     # The owner of the address is told by email, without a new account.
+    run_tasks()
     to_known = [m for m in mail.outbox if m.to == ["known@example.org"]]
     assert len(to_known) == 1 and "/accounts/password/reset/" in to_known[0].body
 
@@ -544,7 +554,7 @@ def test_login_answers_the_same_for_an_unknown_address_and_a_wrong_password(clie
     assert tr("The email address and/or password you specified are not correct.") in text(errors)
 
 
-def test_password_reset_answers_the_same_for_known_and_unknown_addresses(client, db):
+def test_password_reset_answers_the_same_for_known_and_unknown_addresses(client, db, run_tasks):
     verify(MemberFactory(email="known@example.org"))
 
     known = Client().post(
@@ -561,12 +571,14 @@ def test_password_reset_answers_the_same_for_known_and_unknown_addresses(client,
         == [(url("account_reset_password_done"), 302)]
     )
     assert comparable(known, "known@example.org") == comparable(unknown, "nobody@example.org")
+    run_tasks()
     assert sorted(m.to[0] for m in mail.outbox) == ["known@example.org", "nobody@example.org"]
 
 
-def test_password_reset_end_to_end(client, db):
+def test_password_reset_end_to_end(client, db, run_tasks):
     member = verify(MemberFactory(email="known@example.org"))
     client.post(url("account_reset_password"), {"email": "known@example.org"})
+    run_tasks()
     (message,) = mail.outbox
     response = client.get(link_in(message), follow=True)
     assert response.status_code == 200
@@ -640,13 +652,14 @@ def test_rate_limits_are_read_from_the_settings_at_each_request(client, db, sett
     assert statuses == [200, 200, 429]
 
 
-def test_password_resets_are_limited_per_address(client, db):
+def test_password_resets_are_limited_per_address(client, db, run_tasks):
     verify(MemberFactory(email="known@example.org"))
     for _attempt in range(3):  # "3/h/key"
         response = client.post(url("account_reset_password"), {"email": "known@example.org"})
         assert response.status_code == 302
     response = client.post(url("account_reset_password"), {"email": "KNOWN@example.org"})
     assert response.status_code == 429
+    run_tasks()
     assert len(mail.outbox) == 3
     # The same for an unknown address: the limit tells nothing about accounts.
     for _attempt in range(3):
@@ -733,7 +746,7 @@ def test_the_header_logs_out_with_a_form(client, db):
 # --- Changing the email address ----------------------------------------------------------
 
 
-def test_change_email_is_verified_before_it_replaces_the_old_one(client, db):
+def test_change_email_is_verified_before_it_replaces_the_old_one(client, db, run_tasks):
     member = verify(MemberFactory(email="old@example.org"))
     client.force_login(member)
     page = client.get(url("account_email"))
@@ -744,6 +757,7 @@ def test_change_email_is_verified_before_it_replaces_the_old_one(client, db):
     response = client.post(url("account_email"), data)
 
     assert response.status_code == 302
+    run_tasks()
     (message,) = mail.outbox
     assert message.to == ["new@example.org"]
     member.refresh_from_db()
@@ -770,6 +784,7 @@ def test_change_email_is_verified_before_it_replaces_the_old_one(client, db):
         EmailAddress.objects.filter(user=member).values_list("email", "primary", "verified")
     ) == [("new@example.org", True, True)]
     # The old address is told of the change.
+    run_tasks()
     assert [m.to for m in mail.outbox] == [["old@example.org"]]
 
 

@@ -86,12 +86,13 @@ def test_sign_up_form_offers_the_language_for_emails_set_to_the_page(client, lan
     assert [text(option) for option in options.values()] == ["Français", "English", "Español"]
 
 
-def test_sign_up_on_the_spanish_page_writes_in_spanish(client):
+def test_sign_up_on_the_spanish_page_writes_in_spanish(client, run_tasks):
     response = client.post("/es/accounts/signup/", signup_data(client, "es"))
 
     assert response.status_code == 302
     member = Member.objects.get(email="amina.diallo@example.org")
     assert member.language == "es"
+    run_tasks()
     (message,) = mail.outbox
     subject = tr("Please Confirm Your Email Address", "es")
     assert subject != tr("Please Confirm Your Email Address", "fr")
@@ -104,10 +105,11 @@ def test_sign_up_on_the_spanish_page_writes_in_spanish(client):
     assert EmailAddress.objects.get(user=member).verified
 
 
-def test_the_language_chosen_at_sign_up_wins_over_the_page(client):
+def test_the_language_chosen_at_sign_up_wins_over_the_page(client, run_tasks):
     client.post("/fr/accounts/signup/", signup_data(client, "fr", language="en"))
 
     assert Member.objects.get(email="amina.diallo@example.org").language == "en"
+    run_tasks()
     (message,) = mail.outbox
     assert message.subject == "[M4D Net] Please Confirm Your Email Address"
     assert paths_in(message)[0].startswith("/en/accounts/confirm-email/")
@@ -120,11 +122,12 @@ def test_sign_up_posted_without_a_language_takes_the_pages(client):
     assert Member.objects.get(email="amina.diallo@example.org").language == "en"
 
 
-def test_sign_up_with_an_unknown_language_is_refused(client):
+def test_sign_up_with_an_unknown_language_is_refused(client, run_tasks):
     response = client.post("/fr/accounts/signup/", signup_data(client, "fr", language="de"))
     assert response.status_code == 200  # allauth shows the form again with the error
     assert "errorlist" in response.content.decode()
     assert not Member.objects.exists()
+    run_tasks()
     assert mail.outbox == []
 
 
@@ -159,11 +162,12 @@ def test_the_language_is_in_the_data_export(client):
 # --- Account emails (allauth) --------------------------------------------------------------
 
 
-def test_password_reset_asked_on_a_french_page_is_in_the_members_language(client):
+def test_password_reset_asked_on_a_french_page_is_in_the_members_language(client, run_tasks):
     member = person("en", email="known@example.org")
 
     client.post("/fr/accounts/password/reset/", {"email": "known@example.org"})
 
+    run_tasks()
     (message,) = mail.outbox
     assert message.subject == "[M4D Net] Password Reset Email"
     assert tr("Password Reset Email", "fr") not in message.subject
@@ -180,28 +184,30 @@ def test_password_reset_asked_on_a_french_page_is_in_the_members_language(client
     assert member.check_password(NEW_PASSWORD)
 
 
-def test_an_address_of_the_member_other_than_the_main_one_finds_their_language(client):
+def test_an_address_of_the_member_other_than_the_main_one_finds_their_language(client, run_tasks):
     member = person("es", email="main@example.org")
     EmailAddress.objects.create(user=member, email="other@example.org", verified=True)
 
     client.post("/fr/accounts/password/reset/", {"email": "Other@Example.org"})
 
+    run_tasks()
     (message,) = mail.outbox
     assert message.to == ["other@example.org"]
     assert tr("Password Reset Email", "es") in message.subject
     assert paths_in(message)[0].startswith("/es/accounts/password/reset/key/")
 
 
-def test_an_unknown_address_is_answered_in_the_pages_language(client):
+def test_an_unknown_address_is_answered_in_the_pages_language(client, run_tasks):
     client.post("/es/accounts/password/reset/", {"email": "nobody@example.org"})
 
+    run_tasks()
     (message,) = mail.outbox
     assert tr("Unknown Account", "es") in message.subject
     assert tr("Unknown Account", "es") != "Unknown Account"
     assert paths_in(message) == ["/es/accounts/signup/"]
 
 
-def test_account_notifications_are_in_the_members_language(client):
+def test_account_notifications_are_in_the_members_language(client, run_tasks):
     member = person("es")
     client.force_login(member)
 
@@ -211,6 +217,7 @@ def test_account_notifications_are_in_the_members_language(client):
     )
 
     assert response.status_code == 302
+    run_tasks()
     (message,) = mail.outbox
     assert tr("Password Changed", "es") in message.subject
     assert tr("Password Changed", "es") != tr("Password Changed", "fr")
@@ -237,16 +244,16 @@ def organisation_name(organisation, language: str) -> str:
 
 @pytest.mark.parametrize("language", ["en", "es"])
 def test_a_claim_approved_in_the_french_admin_is_told_in_the_members_language(
-    organisation, language, django_capture_on_commit_callbacks
+    organisation, language, run_tasks
 ):
     claimant = person(language)
-    claim = services.claim_organisation(claimant, organisation)
+    claim = services.claim_organisation(member=claimant, organisation=organisation)
     staff = in_french_browser(StaffFactory())
 
-    with django_capture_on_commit_callbacks(execute=True):
-        response = staff.post(
-            CLAIMS, {"action": "approve_claims", "_selected_action": [claim.pk], "index": 0}
-        )
+    response = staff.post(
+        CLAIMS, {"action": "approve_claims", "_selected_action": [claim.pk], "index": 0}
+    )
+    run_tasks()
 
     assert response.status_code == 302
     # The admin itself answered in French…
@@ -265,15 +272,15 @@ def test_a_claim_approved_in_the_french_admin_is_told_in_the_members_language(
 
 @pytest.mark.parametrize("language", ["en", "es"])
 def test_a_claim_rejected_in_the_french_admin_is_told_in_the_members_language(
-    organisation, language, django_capture_on_commit_callbacks
+    organisation, language, run_tasks
 ):
-    claim = services.claim_organisation(person(language), organisation)
+    claim = services.claim_organisation(member=person(language), organisation=organisation)
     staff = in_french_browser(StaffFactory())
     selected = {"action": "reject_claims", "_selected_action": [claim.pk]}
     data = form_values(staff.post(CLAIMS, {**selected, "index": 0}), "reject-form")
 
-    with django_capture_on_commit_callbacks(execute=True):
-        staff.post(CLAIMS, {**data, "reason": "Numéro injoignable."})
+    staff.post(CLAIMS, {**data, "reason": "Numéro injoignable."})
+    run_tasks()
 
     claim.refresh_from_db()
     assert claim.status == MembershipStatus.REJECTED
@@ -285,24 +292,28 @@ def test_a_claim_rejected_in_the_french_admin_is_told_in_the_members_language(
 
 
 @pytest.fixture
-def representative(organisation):
+def representative(organisation, run_tasks):
     rep = person("fr", name="Awa Representative")
-    services.approve_claim(services.claim_organisation(rep, organisation), StaffFactory())
+    services.approve_claim(
+        membership=services.claim_organisation(member=rep, organisation=organisation),
+        staff=StaffFactory(),
+    )
+    run_tasks()
     mail.outbox.clear()
     return rep
 
 
 @pytest.mark.parametrize("language", ["en", "es"])
 def test_a_representative_approves_on_a_french_page_in_the_members_language(
-    organisation, representative, language, django_capture_on_commit_callbacks
+    organisation, representative, language, run_tasks
 ):
-    membership = services.request_membership(person(language), organisation)
+    membership = services.request_membership(member=person(language), organisation=organisation)
     rep = in_french_browser(representative)
     manage_url = "/fr/network/organisations/amk/members/"
     data = form_values(rep.get(manage_url), f"approve-{membership.pk}")
 
-    with django_capture_on_commit_callbacks(execute=True):
-        response = rep.post(manage_url, data)
+    response = rep.post(manage_url, data)
+    run_tasks()
 
     assert response.status_code == 302
     (message,) = mail.outbox
@@ -314,19 +325,19 @@ def test_a_representative_approves_on_a_french_page_in_the_members_language(
 
 @pytest.mark.parametrize("language", ["en", "es"])
 def test_a_representative_removes_on_a_french_page_in_the_members_language(
-    organisation, representative, language, django_capture_on_commit_callbacks
+    organisation, representative, language, run_tasks
 ):
-    membership = services.request_membership(person(language), organisation)
-    with django_capture_on_commit_callbacks(execute=True):
-        services.approve_member(membership, representative)
+    membership = services.request_membership(member=person(language), organisation=organisation)
+    services.approve_member(membership=membership, representative=representative)
+    run_tasks()
     mail.outbox.clear()
     rep = in_french_browser(representative)
     manage_url = "/fr/network/organisations/amk/members/"
     data = form_values(rep.get(manage_url), f"remove-{membership.pk}")
     data["reason"] = "Inconnu de notre bureau."
 
-    with django_capture_on_commit_callbacks(execute=True):
-        rep.post(manage_url, data)
+    rep.post(manage_url, data)
+    run_tasks()
 
     membership.refresh_from_db()
     assert membership.status == MembershipStatus.REJECTED
@@ -339,14 +350,12 @@ def test_a_representative_removes_on_a_french_page_in_the_members_language(
     assert "Inconnu de notre bureau." in message.body
 
 
-def test_a_decision_made_without_a_request_links_to_the_site(
-    organisation, settings, django_capture_on_commit_callbacks
-):
+def test_a_decision_made_without_a_request_links_to_the_site(organisation, settings, run_tasks):
     settings.SITE_URL = "https://portal.example.org"
-    claim = services.claim_organisation(person("es"), organisation)
+    claim = services.claim_organisation(member=person("es"), organisation=organisation)
 
-    with django_capture_on_commit_callbacks(execute=True):
-        services.approve_claim(claim, StaffFactory())
+    services.approve_claim(membership=claim, staff=StaffFactory())
+    run_tasks()
 
     (message,) = mail.outbox
     assert "https://portal.example.org/es/organisations/amk/" in message.body
@@ -355,7 +364,7 @@ def test_a_decision_made_without_a_request_links_to_the_site(
 # --- Messages between members --------------------------------------------------------------
 
 
-def test_a_message_written_on_a_french_page_reaches_a_spanish_member_in_spanish():
+def test_a_message_written_on_a_french_page_reaches_a_spanish_member_in_spanish(run_tasks):
     recipient = person("es", name="Lucía Gómez", visibility=Visibility.EVERYONE)
     sender = person("fr", name="Awa Diop", visibility=Visibility.EVERYONE)
     browser = in_french_browser(sender)
@@ -372,6 +381,7 @@ def test_a_message_written_on_a_french_page_reaches_a_spanish_member_in_spanish(
         "Your message was sent to %(name)s. Their reply will come to your email address."
     ) % {"name": "Lucía Gómez"}
     # …the recipient reads Spanish, with a Spanish link to the sender's profile.
+    run_tasks()
     (message,) = mail.outbox
     assert message.subject == tr("%(name)s via M4D Net: %(subject)s", "es") % {
         "name": "Awa Diop",
@@ -386,9 +396,10 @@ def test_a_message_written_on_a_french_page_reaches_a_spanish_member_in_spanish(
 # --- The mail helper -----------------------------------------------------------------------
 
 
-def test_an_email_to_addresses_must_say_its_language():
+def test_an_email_to_addresses_must_say_its_language(run_tasks):
     with pytest.raises(TypeError):
         send_templated_email("network/email/contact_message", ["a@example.org"], {})
+    run_tasks()
     assert mail.outbox == []
 
 

@@ -1,8 +1,8 @@
 """Organisations in M4D Net: claiming one, staff verification, representatives editing it
 and deciding who belongs to it; each view for each kind of actor.
 
-Emails are sent once the transaction commits: the flows run the callbacks with
-``django_capture_on_commit_callbacks(execute=True)`` and read ``mail.outbox``.
+Emails are written to the outbox with the decision and sent by the worker once it commits:
+the flows run it (``run_tasks()``) and read ``mail.outbox``.
 """
 
 import re
@@ -65,20 +65,21 @@ def member_names(response) -> list[str]:
 def representative_of(organisation: Organisation, **member_fields) -> Member:
     """A verified member whose claim on ``organisation`` staff approved."""
     rep = verify(MemberFactory(**member_fields))
-    claim = services.claim_organisation(rep, organisation)
-    services.approve_claim(claim, StaffFactory())
+    claim = services.claim_organisation(member=rep, organisation=organisation)
+    services.approve_claim(membership=claim, staff=StaffFactory())
     organisation.refresh_from_db()
     return rep
 
 
 @pytest.fixture
-def world(db):
+def world(db, run_tasks):
     """A catalogue organisation (partner of a published project) with its representative,
-    another organisation with its own, and one person of each kind of actor."""
+    another organisation with its own, and one person of each kind of actor. The emails
+    of the set-up (the representatives' approvals) are sent and left out of ``mail.outbox``."""
     organisation = OrganisationFactory(name="Association des migrants de Kayes", slug="amk")
     other = OrganisationFactory(name="Coopérative de Thiès", slug="thies")
     ProjectFactory(slug="kayes", partners=[organisation, other])
-    return SimpleNamespace(
+    world = SimpleNamespace(
         organisation=organisation,
         other=other,
         rep=representative_of(organisation, name="Awa Representative"),
@@ -87,6 +88,9 @@ def world(db):
         member=verify(MemberFactory(name="Verified Person", visibility=Visibility.EVERYONE)),
         staff=StaffFactory(name="Staff Editor"),
     )
+    run_tasks()
+    mail.outbox.clear()
+    return world
 
 
 ACTORS = ["anonymous", "unverified", "member", "other_rep", "rep", "staff"]
@@ -98,15 +102,13 @@ def actor(world, name: str) -> Member | None:
 
 def pending_member(world, **member_fields) -> Membership:
     person = verify(MemberFactory(**member_fields))
-    return services.request_membership(person, world.organisation)
+    return services.request_membership(member=person, organisation=world.organisation)
 
 
 # --- end to end ----------------------------------------------------------------------------
 
 
-def test_claim_at_sign_up_verified_by_staff_then_profile_edited(
-    staff_client, db, django_capture_on_commit_callbacks
-):
+def test_claim_at_sign_up_verified_by_staff_then_profile_edited(staff_client, db, run_tasks):
     client = Client()  # the newcomer's browser
     organisation = OrganisationFactory(
         name="Municipalité de Upala", slug="upala", kind=OrganisationKind.LOCAL_AUTHORITY
@@ -115,19 +117,19 @@ def test_claim_at_sign_up_verified_by_staff_then_profile_edited(
     assert not organisation.verified
 
     # 1. Sign up, representing an organisation of the catalogue, and confirm the address.
-    with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(
-            "/fr/accounts/signup/",
-            {
-                "email": "maria@example.org",
-                "password1": "Tres-largo-y-seguro-2024",
-                "password2": "Tres-largo-y-seguro-2024",
-                "name": "María Solís",
-                "country": "CR",
-                "join_as": "existing",
-                "organisation": organisation.pk,
-            },
-        )
+    response = client.post(
+        "/fr/accounts/signup/",
+        {
+            "email": "maria@example.org",
+            "password1": "Tres-largo-y-seguro-2024",
+            "password2": "Tres-largo-y-seguro-2024",
+            "name": "María Solís",
+            "country": "CR",
+            "join_as": "existing",
+            "organisation": organisation.pk,
+        },
+    )
+    run_tasks()
     assert response.status_code == 302, response.content.decode()[:2000]
     maria = Member.objects.get(email="maria@example.org")
     claim = RepresentativeClaim.objects.get(member=maria)
@@ -144,10 +146,10 @@ def test_claim_at_sign_up_verified_by_staff_then_profile_edited(
     assert queue.status_code == 200
     assert "maria@example.org" in queue.content.decode()
     mail.outbox.clear()
-    with django_capture_on_commit_callbacks(execute=True):
-        response = staff_client.post(
-            CLAIMS, {"action": "approve_claims", "_selected_action": [claim.pk], "index": 0}
-        )
+    response = staff_client.post(
+        CLAIMS, {"action": "approve_claims", "_selected_action": [claim.pk], "index": 0}
+    )
+    run_tasks()
     assert response.status_code == 302
     claim.refresh_from_db()
     organisation.refresh_from_db()
@@ -203,9 +205,7 @@ def test_claim_at_sign_up_verified_by_staff_then_profile_edited(
     assert latest.city == "Upala"
 
 
-def test_a_member_says_they_belong_and_the_representative_approves(
-    world, django_capture_on_commit_callbacks
-):
+def test_a_member_says_they_belong_and_the_representative_approves(world, run_tasks):
     person = verify(MemberFactory(name="Moussa Diallo", visibility=Visibility.EVERYONE))
     visitor, rep = client_for(person), client_for(world.rep)
     url = world.organisation.get_absolute_url()
@@ -234,8 +234,8 @@ def test_a_member_says_they_belong_and_the_representative_approves(
     manage_url = f"/fr/network/organisations/{world.organisation.slug}/members/"
     manage = rep.get(manage_url)
     assert "Moussa Diallo" in text(find(parse(manage), "li", id=f"membership-{membership.pk}"))
-    with django_capture_on_commit_callbacks(execute=True):
-        response = rep.post(manage_url, form_values(manage, f"approve-{membership.pk}"))
+    response = rep.post(manage_url, form_values(manage, f"approve-{membership.pk}"))
+    run_tasks()
     assert response.status_code == 302
     membership.refresh_from_db()
     assert membership.status == MembershipStatus.APPROVED
@@ -260,7 +260,7 @@ def test_a_member_says_they_belong_and_the_representative_approves(
 def test_members_listed_by_role_and_as_their_visibility_allows(world):
     def approved(name, visibility):
         membership = pending_member(world, name=name, visibility=visibility)
-        services.approve_member(membership, world.rep)
+        services.approve_member(membership=membership, representative=world.rep)
         return membership
 
     approved("Zoé Public", Visibility.EVERYONE)
@@ -286,7 +286,7 @@ def test_members_listed_by_role_and_as_their_visibility_allows(world):
 
 def test_member_names_with_markup_are_shown_as_text(world):
     membership = pending_member(world, name=f"Evil {XSS}", visibility=Visibility.EVERYONE)
-    services.approve_member(membership, world.rep)
+    services.approve_member(membership=membership, representative=world.rep)
 
     page = client_for(None).get(world.organisation.get_absolute_url()).content.decode()
 
@@ -295,12 +295,12 @@ def test_member_names_with_markup_are_shown_as_text(world):
 
 
 def test_staff_reject_a_claim_with_a_reason_through_the_intermediate_page(
-    staff_client, db, django_capture_on_commit_callbacks
+    staff_client, db, run_tasks
 ):
     organisation = OrganisationFactory(name="Fondation Sahel", slug="sahel")
     ProjectFactory(slug="sahel", partners=[organisation])
     person = verify(MemberFactory(name="Impostor"))
-    claim = services.claim_organisation(person, organisation)
+    claim = services.claim_organisation(member=person, organisation=organisation)
     selected = {"action": "reject_claims", "_selected_action": [claim.pk]}
 
     # The action first asks for the reason.
@@ -311,8 +311,8 @@ def test_staff_reject_a_claim_with_a_reason_through_the_intermediate_page(
     assert data["_selected_action"] == str(claim.pk)
 
     # Without a reason: refused, nothing changes, nobody is told.
-    with django_capture_on_commit_callbacks(execute=True):
-        response = staff_client.post(CLAIMS, {**data, "reason": "  "})
+    response = staff_client.post(CLAIMS, {**data, "reason": "  "})
+    run_tasks()
     assert response.status_code == 400
     assert "errorlist" in response.content.decode()
     claim.refresh_from_db()
@@ -321,8 +321,8 @@ def test_staff_reject_a_claim_with_a_reason_through_the_intermediate_page(
 
     # With a reason: rejected, and the person receives it.
     reason = "Nous n'avons pas pu joindre la fondation au numéro indiqué."
-    with django_capture_on_commit_callbacks(execute=True):
-        response = staff_client.post(CLAIMS, {**data, "reason": reason})
+    response = staff_client.post(CLAIMS, {**data, "reason": reason})
+    run_tasks()
     assert response.status_code == 302
     claim.refresh_from_db()
     organisation.refresh_from_db()
@@ -343,14 +343,14 @@ def test_staff_reject_a_claim_with_a_reason_through_the_intermediate_page(
     assert reason in text(find(item, "p", "reason"))
 
 
-def test_representative_refuses_a_request_with_a_reason(world, django_capture_on_commit_callbacks):
+def test_representative_refuses_a_request_with_a_reason(world, run_tasks):
     membership = pending_member(world, name="Not One Of Us")
     rep = client_for(world.rep)
     manage_url = f"/fr/network/organisations/{world.organisation.slug}/members/"
     data = form_values(rep.get(manage_url), f"refuse-{membership.pk}")
 
-    with django_capture_on_commit_callbacks(execute=True):
-        response = rep.post(manage_url, {**data, "reason": "Inconnu de notre bureau."})
+    response = rep.post(manage_url, {**data, "reason": "Inconnu de notre bureau."})
+    run_tasks()
 
     assert response.status_code == 302
     membership.refresh_from_db()
@@ -368,9 +368,11 @@ def test_representative_refuses_a_request_with_a_reason(world, django_capture_on
     assert (membership.status, membership.reason) == (MembershipStatus.PENDING, "")
 
 
-def test_representative_removes_an_approved_member(world, django_capture_on_commit_callbacks):
+def test_representative_removes_an_approved_member(world, run_tasks):
     membership = pending_member(world, name="Former Colleague", visibility=Visibility.EVERYONE)
-    services.approve_member(membership, world.rep)
+    services.approve_member(membership=membership, representative=world.rep)
+    run_tasks()
+    mail.outbox.clear()
     rep = client_for(world.rep)
     manage_url = f"/fr/network/organisations/{world.organisation.slug}/members/"
     page = rep.get(manage_url)
@@ -378,8 +380,8 @@ def test_representative_removes_an_approved_member(world, django_capture_on_comm
     rep_membership = Membership.objects.get(member=world.rep)
     assert not find_all(parse(page), "form", id=f"remove-{rep_membership.pk}")
 
-    with django_capture_on_commit_callbacks(execute=True):
-        response = rep.post(manage_url, form_values(page, f"remove-{membership.pk}"))
+    response = rep.post(manage_url, form_values(page, f"remove-{membership.pk}"))
+    run_tasks()
 
     assert response.status_code == 302
     membership.refresh_from_db()
@@ -390,9 +392,7 @@ def test_representative_removes_an_approved_member(world, django_capture_on_comm
     )
 
 
-def test_new_organisation_proposed_at_sign_up_is_hidden_until_verified(
-    staff_client, db, django_capture_on_commit_callbacks
-):
+def test_new_organisation_proposed_at_sign_up_is_hidden_until_verified(staff_client, db, run_tasks):
     client = Client()  # the newcomer's browser
     response = client.post(
         "/fr/accounts/signup/",
@@ -424,10 +424,10 @@ def test_new_organisation_proposed_at_sign_up_is_hidden_until_verified(
     queue = staff_client.get(CLAIMS)
     assert "Diaspora Solidaire" in queue.content.decode()
 
-    with django_capture_on_commit_callbacks(execute=True):
-        staff_client.post(
-            CLAIMS, {"action": "approve_claims", "_selected_action": [claim.pk], "index": 0}
-        )
+    staff_client.post(
+        CLAIMS, {"action": "approve_claims", "_selected_action": [claim.pk], "index": 0}
+    )
+    run_tasks()
 
     page = someone.get(organisation.get_absolute_url())
     assert page.status_code == 200
@@ -441,7 +441,9 @@ def test_new_organisation_proposed_at_sign_up_is_hidden_until_verified(
 def test_queue_shows_pending_claims_unless_asked_otherwise(world, staff_client):
     waiting_org = OrganisationFactory(name="Waiting Org", slug="waiting")
     ProjectFactory(slug="waiting", partners=[waiting_org])
-    services.claim_organisation(verify(MemberFactory(email="waiting@example.org")), waiting_org)
+    services.claim_organisation(
+        member=verify(MemberFactory(email="waiting@example.org")), organisation=waiting_org
+    )
     member_request = pending_member(world, email="justamember@example.org")
 
     page = staff_client.get(CLAIMS).content.decode()
@@ -457,17 +459,15 @@ def test_queue_shows_pending_claims_unless_asked_otherwise(world, staff_client):
     assert "waiting@example.org" in found and world.rep.email not in found
 
 
-def test_queue_approve_leaves_decided_claims_alone(
-    world, staff_client, django_capture_on_commit_callbacks
-):
+def test_queue_approve_leaves_decided_claims_alone(world, staff_client, run_tasks):
     claim = Membership.objects.get(member=world.rep)
     before = claim.decided_at
 
-    with django_capture_on_commit_callbacks(execute=True):
-        response = staff_client.post(
-            CLAIMS + "?status=all",
-            {"action": "approve_claims", "_selected_action": [claim.pk], "index": 0},
-        )
+    response = staff_client.post(
+        CLAIMS + "?status=all",
+        {"action": "approve_claims", "_selected_action": [claim.pk], "index": 0},
+    )
+    run_tasks()
 
     assert response.status_code == 302
     claim.refresh_from_db()
@@ -477,7 +477,7 @@ def test_queue_approve_leaves_decided_claims_alone(
 
 def test_claim_decisions_are_read_only_in_the_change_form(staff_client, db):
     organisation = OrganisationFactory()
-    claim = services.claim_organisation(verify(MemberFactory()), organisation)
+    claim = services.claim_organisation(member=verify(MemberFactory()), organisation=organisation)
     url = f"{CLAIMS}{claim.pk}/change/"
 
     page = staff_client.get(url)
@@ -594,7 +594,7 @@ def test_my_organisations_rejects_bad_input_with_a_message(world):
         response = client.post("/fr/network/me/organisations/", data)
         assert response.status_code == 400
         assert "errorlist" in response.content.decode()
-    services.request_membership(world.member, world.organisation)
+    services.request_membership(member=world.member, organisation=world.organisation)
     response = client.post("/fr/network/me/organisations/", {"organisation": world.organisation.pk})
     assert response.status_code == 400
     assert Membership.objects.filter(member=world.member).count() == 1
@@ -697,7 +697,9 @@ def test_manage_members_for_each_actor(world, who):
 
 @pytest.mark.parametrize("decision", ["approve", "remove"])
 def test_manage_members_ignores_memberships_of_another_organisation(world, decision):
-    elsewhere = services.request_membership(verify(MemberFactory()), world.other)
+    elsewhere = services.request_membership(
+        member=verify(MemberFactory()), organisation=world.other
+    )
     client = client_for(world.rep)
 
     response = client.post(
@@ -721,7 +723,9 @@ def test_manage_members_ignores_memberships_of_another_organisation(world, decis
 def test_representatives_are_not_decided_from_the_members_page(world):
     """A pending claim on the organisation is staff's; a representative cannot approve it,
     nor remove a fellow representative."""
-    claim = services.claim_organisation(verify(MemberFactory()), world.organisation)
+    claim = services.claim_organisation(
+        member=verify(MemberFactory()), organisation=world.organisation
+    )
     fellow = Membership.objects.get(member=world.rep)
     second = verify(MemberFactory())
     Membership.objects.create(
@@ -746,7 +750,7 @@ def test_manage_members_rejects_bad_input_with_a_message(world):
     client = client_for(world.rep)
     url = f"/fr/network/organisations/{world.organisation.slug}/members/"
     membership = pending_member(world)
-    services.approve_member(membership, world.rep)
+    services.approve_member(membership=membership, representative=world.rep)
 
     for data in ({}, {"membership": "x", "decision": "approve"}, {"membership": membership.pk}):
         assert client.post(url, data).status_code == 400, data

@@ -292,12 +292,15 @@ def sender_client(client, sender):
     return client
 
 
-def test_contact_sends_email_with_sender_as_reply_to(sender_client, sender, profile_owner):
+def test_contact_sends_email_with_sender_as_reply_to(
+    sender_client, sender, profile_owner, run_tasks
+):
     response = sender_client.post(
         contact_url(profile_owner), message(body="<b>Hola</b> & bienvenue")
     )
     assert response.status_code == 302
     assert response.url == profile_owner.get_absolute_url()
+    run_tasks()
     assert len(mail.outbox) == 1
     email = mail.outbox[0]
     assert email.to == ["aminata@example.org"]
@@ -320,27 +323,30 @@ def test_contact_sends_email_with_sender_as_reply_to(sender_client, sender, prof
     assert "aminata@example.org" not in response.content.decode()
 
 
-def test_contact_form_posts_back_as_a_browser_would(sender_client, profile_owner):
+def test_contact_form_posts_back_as_a_browser_would(sender_client, profile_owner, run_tasks):
     page = sender_client.get(profile_owner.get_absolute_url())
     data = form_values(page, "contact-form")
-    assert set(data) == {"csrfmiddlewaretoken", "subject", "message"}
+    assert set(data) == {"csrfmiddlewaretoken", "submission", "subject", "message"}
     data.update(message())
     form = find(parse(page), "form", id="contact-form")
     assert sender_client.post(form.attrs["action"], data).status_code == 302
+    run_tasks()
     assert len(mail.outbox) == 1
 
 
-def test_hidden_sender_is_named_without_a_link(sender_client, sender, profile_owner):
+def test_hidden_sender_is_named_without_a_link(sender_client, sender, profile_owner, run_tasks):
     sender.visibility = Visibility.NOBODY
     sender.save()
     sender_client.post(contact_url(profile_owner), message())
+    run_tasks()
     body = mail.outbox[0].body
     assert "Carlos Pérez" in body
     assert sender.get_absolute_url() not in body
 
 
-def test_anonymous_cannot_contact(client, profile_owner):
+def test_anonymous_cannot_contact(client, profile_owner, run_tasks):
     assert goes_to_login(client.post(contact_url(profile_owner), message()))
+    run_tasks()
     assert mail.outbox == []
     page = parse(client.get(profile_owner.get_absolute_url()))
     assert not find_all(page, "form", id="contact-form")
@@ -348,7 +354,7 @@ def test_anonymous_cannot_contact(client, profile_owner):
     assert any(a.attrs["href"].startswith(LOGIN) for a in find_all(contact, "a"))
 
 
-def test_unverified_member_cannot_contact(client, profile_owner):
+def test_unverified_member_cannot_contact(client, profile_owner, run_tasks):
     client.force_login(make_member(verified=False))
     page = parse(client.get(profile_owner.get_absolute_url()))
     assert not find_all(page, "form", id="contact-form")
@@ -361,34 +367,42 @@ def test_unverified_member_cannot_contact(client, profile_owner):
         "Confirm your email address before contacting members: open the link we sent "
         "you, or ask for a new one on your email addresses page."
     ) == text(find(parse(response), "p", "notice"))
+    run_tasks()
     assert mail.outbox == []
 
 
-def test_cannot_contact_oneself(client, profile_owner):
+def test_cannot_contact_oneself(client, profile_owner, run_tasks):
     client.force_login(profile_owner)
     response = client.post(contact_url(profile_owner), message())
     assert response.status_code == 403
     assert tr("You cannot send a message to yourself.") in response.content.decode()
+    run_tasks()
     assert mail.outbox == []
 
 
 @pytest.mark.parametrize("visibility", [Visibility.NOBODY])
-def test_cannot_contact_a_member_one_cannot_see(sender_client, profile_owner, visibility):
+def test_cannot_contact_a_member_one_cannot_see(
+    sender_client, profile_owner, visibility, run_tasks
+):
     profile_owner.visibility = visibility
     profile_owner.save()
     assert sender_client.post(contact_url(profile_owner), message()).status_code == 404
     assert sender_client.post("/fr/network/members/nobody-0/contact/", message()).status_code == 404
+    run_tasks()
     assert mail.outbox == []
 
 
-def test_members_only_profile_can_be_contacted_by_verified_member(sender_client, profile_owner):
+def test_members_only_profile_can_be_contacted_by_verified_member(
+    sender_client, profile_owner, run_tasks
+):
     profile_owner.visibility = Visibility.MEMBERS
     profile_owner.save()
     assert sender_client.post(contact_url(profile_owner), message()).status_code == 302
+    run_tasks()
     assert len(mail.outbox) == 1
 
 
-def test_staff_see_hidden_profile_but_cannot_write_to_it(client, profile_owner):
+def test_staff_see_hidden_profile_but_cannot_write_to_it(client, profile_owner, run_tasks):
     profile_owner.visibility = Visibility.NOBODY
     profile_owner.save()
     client.force_login(verify(StaffFactory()))
@@ -396,6 +410,7 @@ def test_staff_see_hidden_profile_but_cannot_write_to_it(client, profile_owner):
     assert page.status_code == 200
     assert not find_all(parse(page), "form", id="contact-form")
     assert client.post(contact_url(profile_owner), message()).status_code == 404
+    run_tasks()
     assert mail.outbox == []
 
 
@@ -415,14 +430,15 @@ def test_contact_get_redirects_to_profile(sender_client, profile_owner):
         {},
     ],
 )
-def test_contact_bad_input_is_400_and_nothing_sent(sender_client, profile_owner, data):
+def test_contact_bad_input_is_400_and_nothing_sent(sender_client, profile_owner, data, run_tasks):
     response = sender_client.post(contact_url(profile_owner), data)
     assert response.status_code == 400
     assert find_all(parse(response), "ul", "errorlist")
+    run_tasks()
     assert mail.outbox == []
 
 
-def test_contact_rate_limit(sender_client, profile_owner):
+def test_contact_rate_limit(sender_client, profile_owner, run_tasks):
     limit = min(rate.amount for rate in parse_rates(settings.ACCOUNT_RATE_LIMITS["contact_member"]))
     for number in range(limit):
         response = sender_client.post(contact_url(profile_owner), message(f"Message {number}"))
@@ -436,6 +452,7 @@ def test_contact_rate_limit(sender_client, profile_owner):
     ) in text(find(page, "form", id="contact-form"))
     # What was typed is still there.
     assert find(page, "input", name="subject").attrs["value"] == "One too many"
+    run_tasks()
     assert len(mail.outbox) == limit
     # Another sender is not held back.
     other = Client()

@@ -1,0 +1,54 @@
+"""Joining M4D Net: allauth's sign-up, made one transaction that a second click cannot
+repeat.
+
+Everything a sign-up creates — the account, its address, the claim on an organisation or
+the proposed organisation, and the email with the verification link (an outbox row) — is
+written in one transaction: it all exists, or nothing does.
+
+The same form posted twice (a double click, a reload) carries the same submission token:
+the second request waits for the first to commit, then lands on the page the first one
+led to ("verify your email address"), creating nothing. Two different forms for the same
+address at the same instant (two tabs) meet at the address's unique constraint: the second
+is answered as allauth answers a sign-up with an address that already has an account (the
+same page, and an email to the address saying so), never with an error page.
+"""
+
+from allauth.account.views import SignupView as AllauthSignupView
+from django.db import IntegrityError
+from django.http import HttpResponseRedirect
+
+from common.idempotency import once
+from network import services
+from network.models import Member
+
+REDIRECTS = {301, 302, 303, 307, 308}
+
+
+class SignupView(AllauthSignupView):
+    def form_valid(self, form):
+        try:
+            with once(form.cleaned_data.get("submission")) as submission:
+                if submission.repeated:
+                    return HttpResponseRedirect(submission.result_url)
+                response = super().form_valid(form)
+                if response.status_code in REDIRECTS:
+                    submission.result_url = response["Location"]
+        except services.OrganisationNameTaken as refusal:
+            form.add_error("organisation_name", str(refusal))
+            return self.form_invalid(form)
+        except services.MembershipError as refusal:
+            form.add_error(None, str(refusal))
+            return self.form_invalid(form)
+        except IntegrityError:
+            email = form.cleaned_data.get("email", "")
+            if not email or not Member.objects.filter(email__iexact=email).exists():
+                raise
+            # Signed up at this very instant by another form: allauth's answer for an
+            # address that already has an account.
+            form.account_already_exists = True
+            _user, response = form.try_save(self.request)
+            return response
+        return response
+
+
+signup = SignupView.as_view()
