@@ -202,7 +202,14 @@ class ConstrainedInlineFormSet(BaseInlineFormSet):
         saved = self.model._default_manager.using(using).filter(constraint.condition, **lookups)
         return saved.exclude(pk__in=on_page).exists()
 
-    def save(self, commit=True):
+    @property
+    def initial_forms(self):
+        forms_ = super().initial_forms
+        if not getattr(self, "_saving", False):
+            return forms_
+        # While saving (BaseModelFormSet.save_existing_objects), in an order the database
+        # accepts. Only this list is reordered: Django finds deleted rows by their place
+        # in ``self.forms``.
         deleted = self.deleted_forms
         in_condition = getattr(self, "_in_condition", {})
 
@@ -211,9 +218,14 @@ class ConstrainedInlineFormSet(BaseInlineFormSet):
                 return 0
             return 2 if in_condition.get(form) else 1
 
-        initial = self.initial_form_count()
-        self.forms[:initial] = sorted(self.forms[:initial], key=order)
-        return super().save(commit)
+        return sorted(forms_, key=order)
+
+    def save(self, commit=True):
+        self._saving = True
+        try:
+            return super().save(commit)
+        finally:
+            self._saving = False
 
 
 class ConstrainedInline:

@@ -214,6 +214,8 @@ USE_TZ = True
 # Static files, served by WhiteNoise
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "var" / "static"
+# Uploaded files (kept by `manage.py backup`): DJANGO_MEDIA_ROOT, else var/media/.
+MEDIA_ROOT = os.environ.get("DJANGO_MEDIA_ROOT") or str(BASE_DIR / "var" / "media")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -5,7 +5,7 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
-from common.admin import HistoryAdmin, TranslatedAdmin
+from common.admin import ConstrainedInline, HistoryAdmin, TranslatedAdmin
 from common.translation import localized_fields
 from projects.iati import InvalidIATIFile, import_activities
 from projects.models import (
@@ -19,7 +19,7 @@ from projects.models import (
 )
 
 
-class PartnershipInline(admin.TabularInline):
+class PartnershipInline(ConstrainedInline, admin.TabularInline):
     model = Partnership
     extra = 1
     autocomplete_fields = ["organisation"]
@@ -136,7 +136,7 @@ class ProjectAdmin(TranslatedAdmin, HistoryAdmin):
         return TemplateResponse(request, "projects/admin/import_iati.html", context, status=status)
 
 
-class OrganisationPartnershipInline(admin.TabularInline):
+class OrganisationPartnershipInline(ConstrainedInline, admin.TabularInline):
     model = Partnership
     extra = 0
     autocomplete_fields = ["project"]

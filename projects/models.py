@@ -1,4 +1,4 @@
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.db.models.functions import Collate
@@ -11,6 +11,9 @@ from simple_history.models import HistoricalRecords
 from common.translation import TranslatedModel, any_language
 
 MAX_DURATION_MONTHS = 120
+# The messages of the database's rules, shown to staff when a form breaks one.
+ENDS_BEFORE_START = _("The end date cannot be before the start date.")
+CURRENCY_CODE = _("The currency is a three-letter ISO 4217 code in capital letters, e.g. USD.")
 
 
 def natural_order(field: str, descending: bool = False):
@@ -48,6 +51,7 @@ class Phase(TranslatedModel):
             models.CheckConstraint(
                 condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
                 name="phase_ends_after_start",
+                violation_error_message=ENDS_BEFORE_START,
             ),
         ]
 
@@ -140,6 +144,7 @@ class Organisation(TranslatedModel):
                 fields=["iati_ref"],
                 condition=~Q(iati_ref=""),
                 name="organisation_iati_ref_unique",
+                violation_error_message=_("Another organisation has this IATI identifier."),
             ),
         ]
 
@@ -229,7 +234,11 @@ class Project(TranslatedModel):
         validators=[MinValueValidator(0)],
     )
     funding_currency = models.CharField(
-        _("currency"), max_length=3, default="USD", help_text=_("ISO 4217 code, e.g. USD.")
+        _("currency"),
+        max_length=3,
+        default="USD",
+        help_text=_("ISO 4217 code, e.g. USD."),
+        validators=[RegexValidator(r"^[A-Z]{3}\Z", CURRENCY_CODE)],
     )
     start_date = models.DateField(_("start date"), null=True, blank=True)
     end_date = models.DateField(_("end date"), null=True, blank=True)
@@ -267,21 +276,26 @@ class Project(TranslatedModel):
         ordering = ["country", natural_order("title")]
         constraints = [
             models.CheckConstraint(
-                condition=Q(funding_amount__gte=0), name="project_funding_not_negative"
+                condition=Q(funding_amount__gte=0),
+                name="project_funding_not_negative",
+                violation_error_message=_("The ICMD funding cannot be negative."),
             ),
             models.CheckConstraint(
                 condition=Q(duration_months__gte=1) & Q(duration_months__lte=MAX_DURATION_MONTHS),
                 name="project_duration_1_to_120_months",
+                violation_error_message=_("The duration is between 1 and 120 months."),
             ),
             models.CheckConstraint(
                 condition=Q(funding_currency__regex=r"^[A-Z]{3}$"),
                 name="project_currency_iso_4217",
+                violation_error_message=CURRENCY_CODE,
             ),
             models.CheckConstraint(
                 condition=Q(end_date__isnull=True)
                 | Q(start_date__isnull=True)
                 | Q(end_date__gte=models.F("start_date")),
                 name="project_ends_after_start",
+                violation_error_message=ENDS_BEFORE_START,
             ),
             models.UniqueConstraint(
                 fields=["iati_identifier"],
@@ -324,7 +338,11 @@ class Partnership(models.Model):
         ordering = ["order", "id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["project", "organisation"], name="partnership_unique_organisation"
+                fields=["project", "organisation"],
+                name="partnership_unique_organisation",
+                violation_error_message=_(
+                    "This organisation is already a partner of this project."
+                ),
             ),
             models.UniqueConstraint(
                 fields=["project"],

@@ -8,7 +8,13 @@ from decimal import Decimal
 import pytest
 from django.utils import translation
 
-from projects.models import Organisation, Partnership, Project
+from projects.models import (
+    CURRENCY_CODE,
+    ENDS_BEFORE_START,
+    Organisation,
+    Partnership,
+    Project,
+)
 from tests.factories import OrganisationFactory, ProjectFactory
 from tests.forms import form_values
 
@@ -348,3 +354,185 @@ class TestAutocomplete:
         for response in (anonymous, as_member):
             assert response.status_code in {302, 403}
             assert "Oxfam" not in response.content.decode()
+
+
+class TestDatabaseRulesInTheAdmin:
+    """Every rule the database keeps, broken from the admin, is a message on the form
+    in words, never a server error or a constraint's name; nothing is saved."""
+
+    CONSTRAINT_NAMES = re.compile(r"partnership_\w+|project_\w+_\w+|phase_ends|iati_ref_unique")
+
+    @pytest.fixture
+    def organisations(self, db):
+        return OrganisationFactory.create_batch(3)
+
+    def refused(self, response, message):
+        """The form came back with ``message`` (in the admin's language) and no
+        constraint name."""
+        assert response.status_code == 200
+        page = page_text(response)
+        assert 'class="errornote"' in page
+        with translation.override("fr"):
+            assert str(message) in page
+        assert not self.CONSTRAINT_NAMES.search(page)
+
+    def roles(self, project):
+        return list(project.partnerships.values_list("organisation__slug", "role"))
+
+    def test_a_new_project_with_two_leads_is_refused(self, staff_client, organisations):
+        phase = ProjectFactory().phase
+        url = "/admin/projects/project/add/"
+        data = form_values(staff_client.get(url), "project_form")
+        data.update(
+            {
+                "title_fr": "Deux chefs de file",
+                "slug": "deux-chefs",
+                "country": "SN",
+                "objective_fr": "Essayer.",
+                "phase": str(phase.pk),
+                "duration_months": "12",
+                "funding_amount": "1000",
+                "partnerships-TOTAL_FORMS": "2",
+            }
+        )
+        for row, organisation in enumerate(organisations[:2]):
+            data[f"partnerships-{row}-organisation"] = str(organisation.pk)
+            data[f"partnerships-{row}-role"] = "lead"
+            data[f"partnerships-{row}-order"] = str(row)
+
+        response = staff_client.post(url, data)
+
+        self.refused(response, ONE_LEAD.violation_error_message)
+        assert not Project.objects.filter(slug="deux-chefs").exists()
+        assert not Partnership.objects.filter(organisation__in=organisations).exists()
+
+    def test_two_partners_made_leads_in_one_save_are_refused(self, staff_client, organisations):
+        project = ProjectFactory(partners=organisations[:2])
+        Partnership.objects.filter(project=project).update(role="partner")
+        before = self.roles(project)
+        data = form_values(staff_client.get(change_url(project)), "project_form")
+        data["partnerships-0-role"] = data["partnerships-1-role"] = "lead"
+
+        response = staff_client.post(change_url(project), data)
+
+        self.refused(response, ONE_LEAD.violation_error_message)
+        assert self.roles(project) == before
+
+    @pytest.mark.parametrize("lead_row", [0, 1])
+    def test_the_lead_changes_hands_in_one_save(self, staff_client, organisations, lead_row):
+        """The lead gives up its role and a partner takes it, in one save, whichever row
+        comes first on the page."""
+        first, second = organisations[:2]
+        project = ProjectFactory(partners=[first, second])
+        # The page lists partners by their order: put the lead on row ``lead_row``.
+        project.partnerships.filter(organisation=first).update(order=lead_row)
+        project.partnerships.filter(organisation=second).update(order=1 - lead_row)
+        data = form_values(staff_client.get(change_url(project)), "project_form")
+        assert data[f"partnerships-{lead_row}-role"] == "lead"
+        data[f"partnerships-{lead_row}-role"] = "partner"
+        data[f"partnerships-{1 - lead_row}-role"] = "lead"
+
+        response = staff_client.post(change_url(project), data)
+
+        assert response.status_code == 302
+        assert dict(self.roles(project)) == {first.slug: "partner", second.slug: "lead"}
+
+    def test_the_lead_removed_and_another_added_in_one_save(self, staff_client, organisations):
+        old, newcomer = organisations[:2]
+        project = ProjectFactory(partners=[old])
+        data = form_values(staff_client.get(change_url(project)), "project_form")
+        data["partnerships-0-DELETE"] = "on"
+        data["partnerships-1-organisation"] = str(newcomer.pk)
+        data["partnerships-1-role"] = "lead"
+
+        response = staff_client.post(change_url(project), data)
+
+        assert response.status_code == 302
+        assert self.roles(project) == [(newcomer.slug, "lead")]
+
+    def test_a_partner_made_lead_while_the_lead_is_removed_above_it(
+        self, staff_client, organisations
+    ):
+        lead, partner = organisations[:2]
+        project = ProjectFactory(partners=[lead, partner])
+        project.partnerships.filter(organisation=partner).update(order=0)
+        project.partnerships.filter(organisation=lead).update(order=1)
+        data = form_values(staff_client.get(change_url(project)), "project_form")
+        assert data["partnerships-0-organisation"] == str(partner.pk)
+        data["partnerships-0-role"] = "lead"
+        data["partnerships-1-DELETE"] = "on"
+
+        response = staff_client.post(change_url(project), data)
+
+        assert response.status_code == 302
+        assert self.roles(project) == [(partner.slug, "lead")]
+        assert Organisation.objects.filter(pk=lead.pk).exists()
+
+    def test_a_second_lead_from_the_organisation_page_is_refused(self, staff_client, organisations):
+        lead, partner, other = organisations
+        project = ProjectFactory(partners=[lead, partner])
+        second = ProjectFactory(partners=[other])
+        url = f"/admin/projects/organisation/{partner.pk}/change/"
+        data = form_values(staff_client.get(url), "organisation_form")
+        data["partnerships-0-role"] = "lead"  # of ``project``, which has one
+        data["partnerships-TOTAL_FORMS"] = "2"
+        data["partnerships-1-project"] = str(second.pk)  # and of ``second``, which has one
+        data["partnerships-1-role"] = "lead"
+        data["partnerships-1-order"] = "1"
+
+        response = staff_client.post(url, data)
+
+        self.refused(response, ONE_LEAD.violation_error_message)
+        assert self.roles(project) == [(lead.slug, "lead"), (partner.slug, "partner")]
+        assert self.roles(second) == [(other.slug, "lead")]
+
+    def test_a_currency_not_in_capitals_is_refused_on_its_field(self, staff_client):
+        project = ProjectFactory()
+        data = form_values(staff_client.get(change_url(project)), "project_form")
+        data["funding_currency"] = "usd"
+
+        response = staff_client.post(change_url(project), data)
+
+        self.refused(response, CURRENCY_CODE)
+        assert list(response.context["adminform"].form.errors) == ["funding_currency"]
+        project.refresh_from_db()
+        assert project.funding_currency == "USD"
+
+    def test_a_project_ending_before_it_starts_is_refused(self, staff_client):
+        project = ProjectFactory()
+        data = form_values(staff_client.get(change_url(project)), "project_form")
+        data["start_date"], data["end_date"] = "2014-01-01", "2013-06-30"
+
+        response = staff_client.post(change_url(project), data)
+
+        self.refused(response, ENDS_BEFORE_START)
+        project.refresh_from_db()
+        assert (project.start_date, project.end_date) == (None, None)
+
+    def test_a_phase_ending_before_it_starts_is_refused(self, staff_client):
+        phase = ProjectFactory().phase
+        url = f"/admin/projects/phase/{phase.pk}/change/"
+        data = form_values(staff_client.get(url), "phase_form")
+        data["end_date"] = "2012-01-01"
+
+        response = staff_client.post(url, data)
+
+        self.refused(response, ENDS_BEFORE_START)
+        phase.refresh_from_db()
+        assert phase.end_date is None
+
+    def test_an_iati_identifier_another_organisation_has_is_refused(self, staff_client):
+        OrganisationFactory(iati_ref="XM-DAC-41114")
+        organisation = OrganisationFactory()
+        url = f"/admin/projects/organisation/{organisation.pk}/change/"
+        data = form_values(staff_client.get(url), "organisation_form")
+        data["iati_ref"] = "XM-DAC-41114"
+
+        response = staff_client.post(url, data)
+
+        iati_unique = next(
+            c for c in Organisation._meta.constraints if c.name == "organisation_iati_ref_unique"
+        )
+        self.refused(response, iati_unique.violation_error_message)
+        organisation.refresh_from_db()
+        assert organisation.iati_ref == ""

@@ -7,7 +7,7 @@ from io import StringIO
 import pytest
 from django.apps import apps
 from django.conf import settings
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.utils import translation
 
 from common.translation import LANGUAGE_CODES, any_language, localized_fields
@@ -542,3 +542,161 @@ def test_the_seed_sets_each_language_whatever_the_active_one(db):
     assert upala.title_es.startswith("Cantón de Upala: la migración")
     forum = Forum.objects.get(slug="diaspora-et-investissement")
     assert (forum.name_fr, forum.name_es) == ("Diaspora et investissement", "Diáspora e inversión")
+
+
+# --- what staff removed or renamed stays so ------------------------------------------------
+
+
+def seed_counts():
+    return {
+        "projects": Project.objects.count(),
+        "phases": Phase.objects.count(),
+        "themes": Theme.objects.count(),
+        "criteria": SelectionCriterion.objects.count(),
+        "organisations": Organisation.objects.count(),
+        "partnerships": Partnership.objects.count(),
+        "pages": Page.objects.count(),
+        "forums": Forum.objects.count(),
+    }
+
+
+def load_seed(*args):
+    out = StringIO()
+    call_command("load_seed", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_an_empty_database_gets_the_whole_seed_and_a_later_load_creates_nothing(db):
+    catalogue = fixture(CATALOGUE)
+
+    load_seed()
+
+    assert seed_counts() == {
+        "projects": 16,
+        "phases": len(catalogue["phases"]),
+        "themes": len(catalogue["themes"]),
+        "criteria": 7,
+        "organisations": 18,
+        "partnerships": sum(len(row["partners"]) for row in catalogue["projects"]),
+        "pages": 4,
+        "forums": len(fixture(FORUMS)["forums"]),
+    }
+    # Staff then remove one of each kind: the next load does not bring them back.
+    Project.objects.get(slug="summid").delete()
+    Page.objects.get(slug="selection").delete()
+    Forum.objects.get(slug="e-discussions").delete()
+    after_staff = seed_counts()
+
+    load_seed()
+
+    assert seed_counts() == after_staff
+
+
+def test_a_seed_project_deleted_by_staff_is_not_brought_back(seed):
+    Project.objects.get(slug="summid").delete()
+
+    output = load_seed()
+
+    assert not Project.objects.filter(slug="summid").exists()
+    assert not Project.objects.filter(title_fr__contains="SUMMID").exists()
+    assert Project.objects.count() == 15
+    assert "summid" in output
+    assert "--project <slug>" in output
+
+
+def test_a_project_whose_slug_staff_changed_is_not_created_twice(seed):
+    upala = Project.objects.get(slug="upala-inclusive-human-development")
+    upala.slug = "upala"
+    upala.save()
+    before = seed_counts()
+
+    load_seed()
+
+    assert seed_counts() == before
+    assert not Project.objects.filter(slug="upala-inclusive-human-development").exists()
+    assert Project.objects.filter(title_fr__startswith="Canton d’Upala").count() == 1
+    municipality = upala.partnerships.get().organisation
+    assert Partnership.objects.filter(organisation=municipality).count() == 1
+
+
+def test_a_renamed_project_still_gets_the_translations_it_lacks_under_its_slug(seed):
+    """Filling missing translations goes on for the rows still there (same slug)."""
+    Project.objects.filter(slug="summid").update(title_es="")
+    Project.objects.get(slug="bicol-local-governance").delete()
+
+    load_seed()
+
+    assert Project.objects.get(slug="summid").title_es.startswith("Fortalecer, ampliar")
+    assert not Project.objects.filter(slug="bicol-local-governance").exists()
+
+
+def test_a_project_asked_for_by_slug_is_created_again_with_what_it_needs(seed):
+    """``load_seed --project`` re-creates that project, with its partners, themes and
+    criteria as in the file, creating those staff removed; other deleted projects stay
+    deleted."""
+    figuig = Project.objects.get(slug="figuig-palm-grove")
+    themes = set(figuig.themes.values_list("slug", flat=True))
+    criteria = set(figuig.criteria_met.values_list("slug", flat=True))
+    partners = [(p.organisation.slug, p.role) for p in figuig.partnerships.all()]
+    figuig.delete()
+    Organisation.objects.get(slug=partners[0][0]).delete()  # its lead, now partner of nothing
+    Project.objects.get(slug="summid").delete()
+
+    output = load_seed("--project", "figuig-palm-grove")
+
+    figuig = Project.objects.get(slug="figuig-palm-grove")
+    assert figuig.title_fr.startswith("Préserver la palmeraie de Figuig")
+    assert figuig.title_en and figuig.title_es
+    assert set(figuig.themes.values_list("slug", flat=True)) == themes
+    assert set(figuig.criteria_met.values_list("slug", flat=True)) == criteria
+    assert [(p.organisation.slug, p.role) for p in figuig.partnerships.all()] == partners
+    assert Organisation.objects.filter(slug=partners[1][0]).count() == 1  # not duplicated
+    assert not Project.objects.filter(slug="summid").exists()
+    assert Project.objects.count() == 15
+    assert "1 projects" in output
+
+
+def test_a_project_asked_for_that_is_there_is_left_as_it_is(seed):
+    Project.objects.filter(slug="summid").update(duration_months=30)
+    before = seed_counts()
+
+    output = load_seed("--project", "summid")
+
+    assert seed_counts() == before
+    assert Project.objects.get(slug="summid").duration_months == 30
+    assert "Already there, left as they are: summid." in output
+
+
+def test_asking_for_a_row_the_seed_does_not_have_is_refused_clearly(seed):
+    Project.objects.get(slug="summid").delete()
+    before = seed_counts()
+
+    with pytest.raises(CommandError, match="The seed has no project nowhere; its projects are: "):
+        load_seed("--project", "nowhere", "--project", "summid")
+    with pytest.raises(CommandError, match="The seed has no forum nowhere; its forums are: "):
+        load_seed("--project", "summid", "--forum", "nowhere")
+
+    assert seed_counts() == before
+
+
+def test_pages_and_forums_deleted_or_renamed_by_staff_stay_so_unless_asked_for(seed):
+    Page.objects.get(slug="selection").delete()
+    Page.objects.filter(slug="initiative").update(slug="the-initiative")
+    Forum.objects.get(slug="e-discussions").delete()
+    before = seed_counts()
+
+    output = load_seed()
+
+    assert seed_counts() == before
+    assert not Page.objects.filter(slug__in=["selection", "initiative"]).exists()
+    assert not Forum.objects.filter(slug="e-discussions").exists()
+    assert "selection" in output and "e-discussions" in output
+
+    load_seed("--page", "selection", "--forum", "e-discussions")
+
+    page = Page.objects.get(slug="selection")
+    assert all(getattr(page, f"title_{code}") for code in LANGUAGE_CODES)
+    forum = Forum.objects.get(slug="e-discussions")
+    assert all(getattr(forum, f"name_{code}") for code in LANGUAGE_CODES)
+    assert not Page.objects.filter(slug="initiative").exists()
+    assert Page.objects.count() == 4

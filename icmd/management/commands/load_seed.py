@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
 from common.seed import UnknownSeedRow
 from forums.seed import load_forums
@@ -35,9 +36,12 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         fixtures = settings.BASE_DIR / "fixtures"
         try:
-            catalogue = load_catalogue(fixtures / "catalogue.json", projects=options["projects"])
-            pages = load_pages(fixtures / "pages", pages=options["pages"])
-            forums = load_forums(fixtures / "forums.json", forums=options["forums"])
+            with transaction.atomic():  # a slug the seed lacks: nothing is created
+                catalogue = load_catalogue(
+                    fixtures / "catalogue.json", projects=options["projects"]
+                )
+                pages = load_pages(fixtures / "pages", pages=options["pages"])
+                forums = load_forums(fixtures / "forums.json", forums=options["forums"])
         except UnknownSeedRow as error:
             raise CommandError(str(error)) from error
         if options["verbosity"] > 0:
