@@ -1,8 +1,17 @@
-from django.contrib import admin
+"""Staff read the forums here and correct what the site does not edit; every write goes
+through ``forums.services`` / ``forums.blog_services``, which decide the rules and take the
+locks (a topic is corrected under its row lock, flags are dealt with as in the moderators'
+queue, a blog post is saved under its row lock with its version counted)."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from common.admin import TranslatedAdmin
 from common.translation import localized_fields
+from forums import services
+from forums.forms import VersionField
 from forums.models import Flag, Forum, Post, Topic
 
 
@@ -88,6 +97,39 @@ class TopicAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+
+        class TopicDetailsForm(form):
+            def clean(self):
+                cleaned = super().clean()
+                fields = ("kind", "starts_at", "ends_at")
+                if all(name in self.fields for name in fields):
+                    errors = services.ediscussion_date_errors(
+                        **{name: cleaned.get(name) for name in fields}
+                    )
+                    for name, message in errors.items():
+                        if name not in self.errors:
+                            self.add_error(name, message)
+                return cleaned
+
+        return TopicDetailsForm
+
+    def save_model(self, request, obj, form, change):
+        """Only what staff changed, under the topic's lock (counters stay as the services
+        keep them)."""
+        changes = {
+            name: form.cleaned_data[name]
+            for name in form.changed_data
+            if name in services.TOPIC_DETAILS
+        }
+        try:
+            services.correct_topic(staff=request.user, topic=obj, changes=changes)
+        except services.ForumError as error:
+            # The form's check decides beforehand; reached only when a moderator changed
+            # the e-discussion at the same moment.
+            self.message_user(request, str(error), messages.ERROR)
+
 
 @admin.register(Post)
 class PostAdmin(admin.ModelAdmin):
@@ -141,20 +183,47 @@ class FlagStateFilter(admin.SimpleListFilter):
 
 @admin.register(Flag)
 class FlagAdmin(admin.ModelAdmin):
-    """Flags are worked through in the moderators' queue on the site (hiding a post goes
-    through forums.services there); the admin lists them all, open or dealt with."""
+    """Flags are dealt with in the moderators' queue on the site, or dismissed here (an
+    action that goes through ``forums.services.resolve_flag``, as the queue does); the
+    admin lists them all, open or dealt with, and changes none by hand."""
 
     list_display = ["__str__", "reporter", "created", "resolved_at", "resolved_by"]
     list_filter = [FlagStateFilter, "created"]
     list_select_related = ["post__topic", "reporter", "resolved_by"]
     search_fields = ["reason", "resolution", "post__body", "reporter__name", "reporter__email"]
     date_hierarchy = "created"
-    autocomplete_fields = ["post"]
-    raw_id_fields = ["reporter", "resolved_by"]
-    readonly_fields = ["created"]
+    fields = ["post", "reporter", "reason", "created", "resolved_at", "resolved_by", "resolution"]
+    readonly_fields = fields
+    actions = ["dismiss"]
+
+    def has_add_permission(self, request):
+        return False  # members flag posts on the site
+
+    def has_change_permission(self, request, obj=None):
+        return False  # read here; dealt with through the action or the queue
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    @admin.action(description=_("Dismiss the selected flags"), permissions=["view"])
+    def dismiss(self, request, queryset):
+        dismissed, refusals = 0, []
+        for flag in queryset.order_by("pk"):
+            try:
+                services.resolve_flag(moderator=request.user, flag=flag, hide=False)
+            except services.ForumError as error:
+                refusals.append(f"{flag}: {error}")
+            else:
+                dismissed += 1
+        if dismissed:
+            self.message_user(
+                request,
+                ngettext("%(count)d flag dismissed.", "%(count)d flags dismissed.", dismissed)
+                % {"count": dismissed},
+                messages.SUCCESS,
+            )
+        for refusal in refusals:
+            self.message_user(request, refusal, messages.WARNING)
 
 
 # --- Blogs and news (staff write news here: kind "News") -------------------------------------
@@ -163,11 +232,40 @@ from forums import blog_services  # noqa: E402
 from forums.models import BlogPost  # noqa: E402
 
 
+class BlogPostAdminForm(forms.ModelForm):
+    """Carries the version the staff member started from: saving over a version someone
+    saved meanwhile is refused (the row is locked while the admin saves, so the check
+    holds until the save)."""
+
+    version = VersionField()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["version"].initial = self.instance.version if self.instance.pk else 1
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk is not None:
+            saved = blog_services.lock_blog_post(self.instance.pk)
+            if saved.version != cleaned.get("version"):
+                raise forms.ValidationError(
+                    gettext(
+                        "Someone else saved this post after you opened it. Open it again "
+                        "to see what they changed, then make your changes again."
+                    ),
+                    code="conflict",
+                )
+        return cleaned
+
+
 @admin.register(BlogPost)
 class BlogPostAdmin(TranslatedAdmin):
     """Members write blog posts on the site, in one language; staff write news here (kind
     "News"), in each language side by side, and may hide a blog post. Publishing stamps the
-    date and tells the author's followers."""
+    date and tells the author's followers; hiding or unpublishing withdraws the emails
+    still waiting."""
+
+    form = BlogPostAdminForm
 
     list_display = ["title", "kind", "author", "status", "published_at", "is_hidden"]
     list_filter = ["kind", "status", "is_hidden"]
@@ -194,6 +292,7 @@ class BlogPostAdmin(TranslatedAdmin):
         "published_at",
         "is_hidden",
         "author",
+        "version",
     ]
     readonly_fields = ["author"]
 

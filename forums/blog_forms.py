@@ -3,14 +3,17 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from common.idempotency import SubmissionTokenMixin
 from common.translation import WrittenInField
-from forums.forms import MARKDOWN_HELP, projects_by_title
+from forums.forms import MARKDOWN_HELP, VersionField, projects_by_title
 from forums.models import BlogPost
 from projects.models import Project
 
 
-class BlogPostForm(forms.ModelForm):
-    """Title, summary, Markdown text and an optional project; lengths come from the model."""
+class BlogPostForm(SubmissionTokenMixin, forms.ModelForm):
+    """Title, summary, Markdown text and an optional project; lengths come from the model.
+    A new post's form carries a submission token (sent twice, it creates one post); an
+    edited post's, the version it started from (``VersionField``)."""
 
     project = forms.ModelChoiceField(
         label=_("About a project"),
@@ -19,6 +22,7 @@ class BlogPostForm(forms.ModelForm):
         empty_label="—",
     )
     language = WrittenInField()
+    version = VersionField()
 
     class Meta:
         model = BlogPost
@@ -32,6 +36,11 @@ class BlogPostForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["project"].queryset = projects_by_title()
+        if self.instance.pk is None:
+            del self.fields["version"]
+        else:
+            del self.fields["submission"]
+            self.fields["version"].initial = self.instance.version
 
     def clean_title(self):
         title = self.cleaned_data["title"].strip()
@@ -46,8 +55,18 @@ class BlogPostForm(forms.ModelForm):
         return body
 
     def written_text(self) -> dict:
-        """The text and the language it is written in, for ``BlogPost.set_text``."""
-        return {name: self.cleaned_data[name] for name in ("language", "title", "summary", "body")}
+        """The text, the language it is written in and its project, for the services."""
+        return {
+            name: self.cleaned_data[name]
+            for name in ("language", "title", "summary", "body", "project")
+        }
+
+    def starting_again_from(self, current) -> "BlogPostForm":
+        """The same form, holding the person's text, now based on ``current`` (the version
+        saved meanwhile): sent again, it replaces it knowingly."""
+        data = self.data.copy()
+        data["version"] = current.version
+        return type(self)(data, instance=current)
 
 
 class FollowForm(forms.Form):

@@ -1,28 +1,73 @@
-"""Writing and publishing blog posts (one transaction each); followers are told on publish."""
+"""Writing, publishing and withdrawing blog posts (one transaction each), and the rules
+that decide them; followers are told on first publication, and the emails still waiting
+are withdrawn when a post is hidden or unpublished.
+
+A blog post is a row of its own: each function locks that row (``FOR NO KEY UPDATE``)
+before it reads what it changes, and takes no other lock.
+"""
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from common.translation import current_language
+from common.translation import current_language, localized_field
 from forums import notifications
 from forums.models import BlogPost, BlogPostKind, BlogPostStatus
-from forums.services import ForumError, can_post, unique_slug
+from forums.services import (
+    VERIFY_FIRST,
+    EditConflict,
+    NotPermitted,
+    can_post,
+    edit_conflict_message,
+    insert_with_unique_slug,
+)
 
 
-def _publish(blog_post: BlogPost) -> None:
-    """Publish now and save; the author's followers are told once this commits."""
+def lock_blog_post(pk: int) -> BlogPost:
+    return BlogPost.objects.select_for_update(no_key=True).get(pk=pk)
+
+
+def writing_refusal(*, member) -> str:
+    """Why ``member`` may not write a blog post ("" when they may)."""
+    return "" if can_post(member) else str(VERIFY_FIRST)
+
+
+def edit_refusal(*, editor, blog_post: BlogPost) -> str:
+    """Why ``editor`` may not change ``blog_post`` ("" when they may): only its author, once
+    their address is confirmed."""
+    if not getattr(editor, "is_authenticated", False) or editor.pk != blog_post.author_id:
+        return _("You can only edit your own posts.")
+    return writing_refusal(member=editor)
+
+
+def _holds(blog_post: BlogPost, *, language: str, project, **texts) -> bool:
+    """Whether ``blog_post`` is saved with these texts, in ``language``, about ``project``."""
+    return (
+        blog_post.language == language
+        and blog_post.project_id == getattr(project, "pk", None)
+        and all(
+            (getattr(blog_post, localized_field(name, language)) or "") == value
+            for name, value in texts.items()
+        )
+    )
+
+
+def _mark_published(blog_post: BlogPost) -> None:
     blog_post.status = BlogPostStatus.PUBLISHED
     blog_post.published_at = timezone.now()
-    blog_post.save()
+
+
+def _published(blog_post: BlogPost) -> None:
+    """``blog_post`` was just saved published: the author's followers are told (in this
+    transaction)."""
     if blog_post.kind == BlogPostKind.BLOG:
         notifications.blog_post_published(blog_post)
 
 
 @transaction.atomic
 def write_blog_post(
-    author,
     *,
+    author,
     title: str,
     body: str,
     summary: str = "",
@@ -32,51 +77,77 @@ def write_blog_post(
 ) -> BlogPost:
     """A new blog post written in ``language`` (default: the page's), a draft unless
     ``publish``."""
-    if not can_post(author):
-        raise ForumError(_("Confirm your email address before you write."))
+    refusal = writing_refusal(member=author)
+    if refusal:
+        raise NotPermitted(refusal)
     blog_post = BlogPost(author=author, kind=BlogPostKind.BLOG, project=project)
     blog_post.set_text(language or current_language(), title=title, summary=summary, body=body)
-    blog_post.slug = unique_slug(BlogPost, title)
     if publish:
-        _publish(blog_post)
-    else:
-        blog_post.save()
+        _mark_published(blog_post)
+    insert_with_unique_slug(blog_post, title)
+    if publish:
+        _published(blog_post)
     return blog_post
 
 
 @transaction.atomic
 def update_blog_post(
-    editor, blog_post: BlogPost, *, publish: bool = False, language: str, **texts
+    *,
+    editor,
+    blog_post: BlogPost,
+    version: int,
+    language: str,
+    title: str,
+    summary: str,
+    body: str,
+    project=None,
+    publish: bool = False,
 ) -> BlogPost:
-    """Save the author's changes: ``texts`` (title, summary, body) written in ``language``,
-    and the other fields already set on ``blog_post``; ``publish`` a draft."""
-    if editor.pk != blog_post.author_id:
-        raise ForumError(_("You can only edit your own posts."))
-    blog_post.set_text(language, **texts)
-    if publish and blog_post.status == BlogPostStatus.DRAFT:
-        _publish(blog_post)
-    else:
-        blog_post.save()
+    """The author saves their changes (``publish``: and publishes a draft). ``version`` is
+    the one they started from: when another save came in between (another tab, another
+    device), ``EditConflict`` with the text saved now, and nothing is changed, unless what
+    is saved is already what they send (the same form sent twice)."""
+    blog_post = lock_blog_post(blog_post.pk)
+    refusal = edit_refusal(editor=editor, blog_post=blog_post)
+    if refusal:
+        raise NotPermitted(refusal)
+    publishing = publish and blog_post.status == BlogPostStatus.DRAFT
+    if version != blog_post.version:
+        if not publishing and _holds(
+            blog_post, language=language, project=project, title=title, summary=summary, body=body
+        ):
+            return blog_post  # already saved as sent (the same form sent twice)
+        raise EditConflict(edit_conflict_message(), current=blog_post)
+    blog_post.set_text(language, title=title, summary=summary, body=body)
+    blog_post.project = project
+    blog_post.version += 1
+    if publishing:
+        _mark_published(blog_post)
+    blog_post.save()
+    if publishing:
+        _published(blog_post)
     return blog_post
 
 
 def before_admin_save(blog_post: BlogPost) -> bool:
-    """Staff are saving ``blog_post`` in the admin: stamp the publication date if it is
-    being published; says whether it was already published."""
-    was_published = (
-        blog_post.pk is not None
-        and BlogPost.objects.filter(pk=blog_post.pk, status=BlogPostStatus.PUBLISHED).exists()
-    )
+    """Staff are saving ``blog_post`` in the admin (inside its transaction): lock its row,
+    count the new version, stamp the publication date if it is being published; says
+    whether it was published before."""
+    was_published = False
+    if blog_post.pk is not None:
+        saved = BlogPost.objects.select_for_update(no_key=True).filter(pk=blog_post.pk).first()
+        if saved is not None:
+            was_published = saved.status == BlogPostStatus.PUBLISHED
+            blog_post.version = saved.version + 1
     if blog_post.status == BlogPostStatus.PUBLISHED and blog_post.published_at is None:
         blog_post.published_at = timezone.now()
     return was_published
 
 
 def after_admin_save(blog_post: BlogPost, was_published: bool) -> None:
-    """Followers hear of a blog post once, when it is first published."""
-    if (
-        blog_post.status == BlogPostStatus.PUBLISHED
-        and not was_published
-        and blog_post.kind == BlogPostKind.BLOG
-    ):
+    """Followers hear of a blog post once, when it is first published; a post hidden or
+    back to draft withdraws its emails still waiting."""
+    if blog_post.is_hidden or blog_post.status != BlogPostStatus.PUBLISHED:
+        notifications.blog_post_withdrawn(blog_post)
+    elif not was_published and blog_post.kind == BlogPostKind.BLOG:
         notifications.blog_post_published(blog_post)

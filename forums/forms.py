@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import LazyTypedChoiceField
 
+from common.idempotency import SubmissionTokenMixin
 from common.translation import WrittenInField, country_choices, natural_localized_order
 from forums.models import Post, Topic
 from projects.models import Project, Theme
@@ -47,7 +48,25 @@ def themes_by_name():
     return Theme.objects.order_by(natural_localized_order("name"))
 
 
-class TopicForm(forms.Form):
+class VersionField(forms.IntegerField):
+    """The version of the text the editor started from (hidden): a save made from an
+    older one is a conflict, shown instead of replacing what someone saved meanwhile. A
+    form sent without it (a page from before) is treated as older."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("min_value", 0)
+        kwargs.setdefault("widget", forms.HiddenInput)
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        try:
+            return super().clean(value) or 0
+        except forms.ValidationError:
+            return 0
+
+
+class TopicForm(SubmissionTokenMixin, forms.Form):
     title = forms.CharField(label=_("Title"), max_length=TITLE_MAX_LENGTH)
     body = MessageField()
     language = WrittenInField()
@@ -86,7 +105,7 @@ class TopicForm(forms.Form):
         }
 
 
-class ReplyForm(forms.Form):
+class ReplyForm(SubmissionTokenMixin, forms.Form):
     body = MessageField(label=_("Your reply"))
     language = WrittenInField()
 
@@ -94,6 +113,21 @@ class ReplyForm(forms.Form):
 class PostEditForm(forms.Form):
     body = MessageField()
     language = WrittenInField()
+    version = VersionField()
+
+    @classmethod
+    def for_post(cls, post, data=None):
+        return cls(
+            data,
+            initial={"body": post.body, "language": post.language, "version": post.version},
+        )
+
+    def starting_again_from(self, current) -> "PostEditForm":
+        """The same form, holding the person's text, now based on ``current`` (the version
+        saved meanwhile): sent again, it replaces it knowingly."""
+        data = self.data.copy()
+        data["version"] = current.version
+        return type(self)(data)
 
 
 class PreviewForm(forms.Form):

@@ -46,4 +46,4 @@ def on_account_deleted(sender, member, **kwargs) -> None:
     Subscription.objects.filter(member=member).delete()
     Subscription.objects.filter(blog_author=member).delete()
     BlogPost.objects.filter(author=member, status=BlogPostStatus.DRAFT).delete()
-    services.member_anonymised(member)
+    services.member_anonymised(member=member)

@@ -1,6 +1,7 @@
 """Forums, e-discussions, blogs and news: what members write, and its moderation.
 
-Counters (posts per topic, last post) are kept by forums/services.py only.
+Counters (posts per topic, last post) are kept by forums/services.py only, which also
+takes the row locks (in the order its docstring gives) for every write.
 """
 
 import secrets
@@ -150,6 +151,9 @@ class Topic(models.Model):
                     & Q(ends_at__gt=models.F("starts_at"))
                 ),
                 name="ediscussion_has_dates",
+                violation_error_message=_(
+                    "An e-discussion needs an opening date and a later closing date."
+                ),
             ),
         ]
 
@@ -200,6 +204,9 @@ class Post(models.Model):
     body_html = models.TextField(editable=False)
     created = models.DateTimeField(_("written"), default=timezone.now, db_index=True)
     edited_at = models.DateTimeField(_("edited"), null=True, blank=True)
+    # Counts the saved texts: an edit sent from an older one is refused as a conflict
+    # instead of silently replacing what someone else saved meanwhile.
+    version = models.PositiveIntegerField(_("version"), default=1)
     # Moderation: nothing is deleted; a hidden post keeps who hid it and why.
     is_hidden = models.BooleanField(_("hidden"), default=False)
     hidden_by = models.ForeignKey(
@@ -239,6 +246,8 @@ class PostRevision(models.Model):
         Post, on_delete=models.CASCADE, related_name="revisions", verbose_name=_("post")
     )
     body = models.TextField(_("previous text"))
+    # Which of the post's versions this text was (``Post.version`` when it was replaced).
+    version = models.PositiveIntegerField(_("version"), default=1)
     edited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -247,7 +256,7 @@ class PostRevision(models.Model):
     class Meta:
         verbose_name = _("post revision")
         verbose_name_plural = _("post revisions")
-        ordering = ["-edited_at"]
+        ordering = ["-version", "-edited_at"]
 
     def __str__(self):
         return f"{self.post} ({self.edited_at:%Y-%m-%d %H:%M})"
@@ -287,6 +296,9 @@ class Flag(models.Model):
                 fields=["post", "reporter"],
                 condition=Q(resolved_at__isnull=True),
                 name="flag_one_open_per_reporter",
+                violation_error_message=_(
+                    "You have already flagged this post: moderators will look at it."
+                ),
             )
         ]
 
@@ -344,6 +356,8 @@ class BlogPost(TranslatedModel):
     )
     created = models.DateTimeField(_("created"), default=timezone.now)
     updated = models.DateTimeField(_("updated"), auto_now=True)
+    # Counts the saved texts, as ``Post.version`` does: a stale edit is a conflict.
+    version = models.PositiveIntegerField(_("version"), default=1)
     published_at = models.DateTimeField(_("published"), null=True, blank=True, db_index=True)
     project = models.ForeignKey(
         Project,

@@ -2,9 +2,11 @@
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from forums.models import Forum, Topic, TopicKind, moderator_condition
+from forums.services import ediscussion_date_errors
 
 REASON_MAX_LENGTH = 2000
 SUMMARY_MAX_LENGTH = 20000
@@ -50,12 +52,6 @@ class ResolveFlagForm(forms.Form):
         required=False,
     )
 
-    def clean(self):
-        cleaned = super().clean()
-        if cleaned.get("decision") == self.HIDE and not cleaned.get("resolution", "").strip():
-            self.add_error("resolution", _("Say why the post is hidden."))
-        return cleaned
-
 
 class DateTimeInput(forms.DateTimeInput):
     """The browser's own date and time picker; works as a plain text field without it."""
@@ -99,9 +95,27 @@ def moderator_choices():
     )
 
 
-class EdiscussionForm(forms.ModelForm):
-    """Turn a topic into an e-discussion, or change its dates, questions and moderator."""
+def _model_label(name):
+    return capfirst(Topic._meta.get_field(name).verbose_name)
 
+
+class EdiscussionForm(forms.Form):
+    """Turn a topic into an e-discussion, or change its dates, questions and moderator
+    (saved by ``forums.services.set_ediscussion``, which decides the rules)."""
+
+    kind = forms.ChoiceField(label=_model_label("kind"), choices=TopicKind.choices)
+    starts_at = forms.DateTimeField(
+        label=_model_label("starts_at"),
+        required=False,
+        widget=DateTimeInput(),
+        help_text=_("Contributions are accepted from this time (UTC)…"),
+    )
+    ends_at = forms.DateTimeField(
+        label=_model_label("ends_at"),
+        required=False,
+        widget=DateTimeInput(),
+        help_text=_("…until this time (UTC). The moderator then writes a summary."),
+    )
     guiding_questions = forms.CharField(
         label=_("Guiding questions"),
         help_text=_("In Markdown, for example one question per line starting with “1.”."),
@@ -109,56 +123,46 @@ class EdiscussionForm(forms.ModelForm):
         max_length=GUIDING_QUESTIONS_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 6}),
     )
+    moderator = forms.ModelChoiceField(
+        label=_model_label("moderator"), queryset=None, required=False
+    )
 
-    class Meta:
-        model = Topic
-        fields = ["kind", "starts_at", "ends_at", "guiding_questions", "moderator"]
-        widgets = {"starts_at": DateTimeInput(), "ends_at": DateTimeInput()}
-        help_texts = {
-            "starts_at": _("Contributions are accepted from this time (UTC)…"),
-            "ends_at": _("…until this time (UTC). The moderator then writes a summary."),
-        }
+    @classmethod
+    def for_topic(cls, topic, data=None):
+        return cls(
+            data,
+            prefix="ediscussion",
+            initial={
+                "kind": topic.kind,
+                "starts_at": topic.starts_at,
+                "ends_at": topic.ends_at,
+                "guiding_questions": topic.guiding_questions,
+                "moderator": topic.moderator_id,
+            },
+        )
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("prefix", "ediscussion")
         super().__init__(*args, **kwargs)
         self.fields["moderator"].queryset = moderator_choices()
         self.fields["moderator"].label_from_instance = lambda member: member.display_name
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("kind") == TopicKind.EDISCUSSION:
-            starts_at, ends_at = cleaned.get("starts_at"), cleaned.get("ends_at")
-            for name in ("starts_at", "ends_at"):
-                if not cleaned.get(name) and name not in self.errors:
-                    self.add_error(name, _("An e-discussion needs an opening and a closing date."))
-            if starts_at and ends_at and ends_at <= starts_at:
-                self.add_error("ends_at", _("The closing date must come after the opening date."))
+        errors = ediscussion_date_errors(
+            kind=cleaned.get("kind"),
+            starts_at=cleaned.get("starts_at"),
+            ends_at=cleaned.get("ends_at"),
+        )
+        for name, message in errors.items():
+            if name not in self.errors:
+                self.add_error(name, message)
         return cleaned
 
-    def save(self, commit=True):
-        topic = super().save(commit=False)
-        if commit:
-            # Only these fields: counters are kept by forums.services and must not be
-            # overwritten with the values read when the page was loaded.
-            topic.save(update_fields=[*self.Meta.fields, "summary_html"])
-        return topic
 
-
-class SummaryForm(forms.ModelForm):
+class SummaryForm(forms.Form):
     summary = forms.CharField(
         label=_("Summary"),
         help_text=_("In Markdown. Shown at the top of the e-discussion and on its project's page."),
         max_length=SUMMARY_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 14}),
     )
-
-    class Meta:
-        model = Topic
-        fields = ["summary"]
-
-    def save(self, commit=True):
-        topic = super().save(commit=False)
-        if commit:
-            topic.save(update_fields=["summary", "summary_html"])
-        return topic

@@ -5,7 +5,7 @@ from django import template
 from django.utils import timezone
 
 from forums.models import is_moderator
-from forums.services import may_write_summary
+from forums.services import may_write_summary, summary_refusal
 
 register = template.Library()
 
@@ -38,6 +38,4 @@ def ediscussion_status(topic, now=None) -> str:
 def reader_writes_summary(context, topic) -> bool:
     """The e-discussion's named moderator, or staff, once it has closed."""
     user = context.get("user")
-    return bool(
-        topic.ends_at and timezone.now() >= topic.ends_at and may_write_summary(user, topic)
-    )
+    return may_write_summary(member=user, topic=topic) and not summary_refusal(topic=topic)

@@ -5,7 +5,6 @@ from http import HTTPStatus
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.syndication.views import Feed
-from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
@@ -16,21 +15,18 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from common.idempotency import once
 from common.pagination import paginate
-from forums import blog_services
+from forums import blog_services, services
 from forums.blog_forms import BlogPostForm, FollowForm
 from forums.models import BlogPost, BlogPostKind, BlogPostStatus, Forum, Subscription, Topic
 from forums.notifications import read_unsubscribe_token
-from forums.services import ForumError, can_post
+from forums.services import EditConflict, ForumError, can_post
+from forums.views.topics import refusal_status, show_refusal
 from network.models import Member
 
 BLOG_POSTS_PER_PAGE = 10
 FEED_LENGTH = 20
-
-VERIFY_FIRST = gettext_lazy(
-    "Confirm your email address first: open the link we sent you, or ask for a new one on "
-    "your email addresses page."
-)
 
 
 def _refused(request, reason, status=HTTPStatus.FORBIDDEN):
@@ -128,8 +124,13 @@ def news_post(request, slug):
 # --- Writing -------------------------------------------------------------------------------
 
 
-def _render_form(request, form, blog_post=None, status=HTTPStatus.OK):
-    context = {"form": form, "blog_post": blog_post, **KINDS[BlogPostKind.BLOG]}
+def _render_form(request, form, blog_post=None, status=HTTPStatus.OK, conflict=None):
+    context = {
+        "form": form,
+        "blog_post": blog_post,
+        "conflict": conflict,
+        **KINDS[BlogPostKind.BLOG],
+    }
     return render(request, "forums/blog/form.html", context, status=status)
 
 
@@ -145,45 +146,65 @@ def _saved_message(request, blog_post):
 @login_required
 @require_http_methods(["GET", "POST"])
 def write_blog_post(request):
-    if not can_post(request.user):
-        return _refused(request, VERIFY_FIRST)
+    refusal = blog_services.writing_refusal(member=request.user)
+    if refusal:
+        return _refused(request, refusal)
     if request.method == "GET":
         return _render_form(request, BlogPostForm())
     form = BlogPostForm(request.POST)
     if not form.is_valid():
         return _render_form(request, form, status=HTTPStatus.BAD_REQUEST)
     try:
-        blog_post = blog_services.write_blog_post(
-            request.user, publish=request.POST.get("action") == "publish", **form.cleaned_data
-        )
+        with once(form.cleaned_data["submission"], member=request.user) as submission:
+            if submission.result_url:  # the same form, sent again: nothing new
+                return redirect(submission.result_url)
+            blog_post = blog_services.write_blog_post(
+                author=request.user,
+                publish=request.POST.get("action") == "publish",
+                **form.written_text(),
+            )
+            submission.result_url = blog_post.get_absolute_url()
     except ForumError as error:
-        return _refused(request, str(error))
+        show_refusal(form, error)
+        return _render_form(request, form, status=refusal_status(error))
     _saved_message(request, blog_post)
-    return redirect(blog_post)
+    return redirect(submission.result_url)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def edit_blog_post(request, slug):
     blog_post = _readable(request, BlogPostKind.BLOG, slug)  # 404 for others' drafts
-    if blog_post.author_id != request.user.pk:
-        return _refused(request, _("You can only edit your own posts."))
-    if not can_post(request.user):
-        return _refused(request, VERIFY_FIRST)
+    refusal = blog_services.edit_refusal(editor=request.user, blog_post=blog_post)
+    if refusal:
+        return _refused(request, refusal)
     if request.method == "GET":
         return _render_form(request, BlogPostForm(instance=blog_post), blog_post)
     form = BlogPostForm(request.POST, instance=blog_post)
     if not form.is_valid():
         return _render_form(request, form, blog_post, status=HTTPStatus.BAD_REQUEST)
     try:
-        blog_services.update_blog_post(
-            request.user,
-            form.instance,
+        blog_post = blog_services.update_blog_post(
+            editor=request.user,
+            blog_post=blog_post,
+            version=form.cleaned_data["version"],
             publish=request.POST.get("action") == "publish",
             **form.written_text(),
         )
+    except EditConflict as conflict:
+        # Both texts on the page: what is saved now, and the person's own, still in the
+        # form (now based on the saved version, so that sending it again replaces it).
+        current = conflict.current
+        return _render_form(
+            request,
+            form.starting_again_from(current),
+            current,
+            status=HTTPStatus.CONFLICT,
+            conflict=conflict,
+        )
     except ForumError as error:
-        return _refused(request, str(error))
+        show_refusal(form, error)
+        return _render_form(request, form, blog_post, status=refusal_status(error))
     _saved_message(request, blog_post)
     return redirect(blog_post)
 
@@ -263,20 +284,14 @@ def follow(request):
         next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         next_url = _target_url(kind, target)
-    subscriptions = Subscription.objects.filter(member=request.user, **{kind: target})
     if action == "unfollow":
-        subscriptions.delete()
+        services.unfollow(member=request.user, **{kind: target})
         messages.success(request, _("You no longer follow %(name)s.") % {"name": target})
         return redirect(next_url)
-    if not can_post(request.user):
-        return _refused(request, VERIFY_FIRST)
-    if kind == "blog_author" and target.pk == request.user.pk:
-        return _refused(request, _("You cannot follow your own blog."), 400)
     try:
-        with transaction.atomic():
-            Subscription.objects.get_or_create(member=request.user, **{kind: target})
-    except IntegrityError:  # the same button pressed twice at once
-        pass
+        services.follow(member=request.user, **{kind: target})
+    except ForumError as error:
+        return _refused(request, str(error), refusal_status(error))
     messages.success(
         request,
         _("You follow %(name)s: new posts will be emailed to you.") % {"name": target},

@@ -8,14 +8,12 @@ without the right get 403) and the writes go through forums.services.
 
 from http import HTTPStatus
 
-from allauth.core import ratelimit
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -30,8 +28,15 @@ from forums.moderation_forms import (
     SummaryForm,
     TopicStateForm,
 )
+from forums.views.topics import (
+    TooFast,
+    refusal_status,
+    show_refusal,
+    within_rate_limit,
+)
 
 FLAGS_PER_PAGE = 30
+FLAGGING_RATE_LIMIT = "forum_flag"
 
 
 def _require_moderator(request) -> None:
@@ -56,33 +61,27 @@ def flag_post(request, pk):
         .select_related("topic", "author"),
         pk=pk,
     )
-    if not services.can_post(member):
-        return _flag_page(
-            request,
-            post,
-            None,
-            _("Confirm your email address before you flag a post."),
-            HTTPStatus.FORBIDDEN,
-        )
-    if post.author_id == member.pk:
-        return _flag_page(
-            request, post, None, _("You cannot flag your own post."), HTTPStatus.FORBIDDEN
-        )
+    refusal = services.flag_refusal(member=member, post=post)
+    if refusal:
+        return _flag_page(request, post, None, refusal, HTTPStatus.FORBIDDEN)
     form = FlagForm(request.POST or None)
     if request.method == "GET":
         return _flag_page(request, post, form)
     if not form.is_valid():
         return _flag_page(request, post, form, status=HTTPStatus.BAD_REQUEST)
-    if not ratelimit.consume(request, action="forum_flag", user=member):
+    try:
+        with transaction.atomic():
+            if not within_rate_limit(request, FLAGGING_RATE_LIMIT):
+                raise TooFast
+            services.flag_post(member=member, post=post, reason=form.cleaned_data["reason"])
+    except TooFast:
         refusal = _(
             "You have flagged many posts in a short while: this flag was not sent. "
             "Please try again later."
         )
         return _flag_page(request, post, form, refusal, HTTPStatus.TOO_MANY_REQUESTS)
-    try:
-        services.flag_post(member, post, form.cleaned_data["reason"])
     except services.ForumError as error:
-        return _flag_page(request, post, form, str(error), HTTPStatus.BAD_REQUEST)
+        return _flag_page(request, post, form, str(error), refusal_status(error))
     messages.success(request, _("Thank you: the moderators will look at this post."))
     return redirect(post.topic)
 
@@ -109,13 +108,17 @@ def hide_post(request, pk):
     if request.method == "POST":
         if form.is_valid():
             try:
-                services.hide_post(request.user, post, form.cleaned_data["reason"])
+                services.hide_post(
+                    moderator=request.user, post=post, reason=form.cleaned_data["reason"]
+                )
             except services.ForumError as error:
-                form.add_error(None, str(error))
+                show_refusal(form, error)
+                status = refusal_status(error)
             else:
                 messages.success(request, _("The post is hidden. Only moderators see it now."))
                 return redirect(post.topic)
-        status = HTTPStatus.BAD_REQUEST
+        else:
+            status = HTTPStatus.BAD_REQUEST
     return render(
         request,
         "forums/moderation/hide_form.html",
@@ -129,7 +132,7 @@ def hide_post(request, pk):
 def unhide_post(request, pk):
     _require_moderator(request)
     post = _post_for_moderators(pk)
-    services.unhide_post(request.user, post)
+    services.unhide_post(moderator=request.user, post=post)
     messages.success(request, _("The post is shown again."))
     return redirect(post.topic)
 
@@ -175,25 +178,33 @@ def resolve_flag(request, pk):
     flag = get_object_or_404(
         Flag.objects.select_related("reporter", "post__author", "post__topic__forum"), pk=pk
     )
-    if flag.resolved_at is not None:
-        messages.info(request, _("This flag has already been dealt with."))
+    refusal = services.resolution_refusal(flag=flag)
+    if refusal:
+        messages.info(request, refusal)
         return redirect("forums:flags")
     form = ResolveFlagForm(request.POST or None, prefix=f"flag-{flag.pk}")
     status = HTTPStatus.OK
     if request.method == "POST":
         if form.is_valid():
             hide = form.cleaned_data["decision"] == ResolveFlagForm.HIDE
-            resolution = form.cleaned_data["resolution"].strip() or _("Dismissed.")
             try:
-                services.resolve_flag(request.user, flag, hide=hide, resolution=resolution)
+                services.resolve_flag(
+                    moderator=request.user,
+                    flag=flag,
+                    hide=hide,
+                    resolution=form.cleaned_data["resolution"],
+                )
             except services.ForumError as error:
-                messages.info(request, str(error))
+                if error.field not in form.fields:  # dealt with meanwhile
+                    messages.info(request, str(error))
+                    return redirect("forums:flags")
+                show_refusal(form, error)
             else:
                 if hide:
                     messages.success(request, _("The post is hidden and the flag dealt with."))
                 else:
                     messages.success(request, _("The flag is dismissed."))
-            return redirect("forums:flags")
+                return redirect("forums:flags")
         status = HTTPStatus.BAD_REQUEST
     return render(
         request,
@@ -212,25 +223,25 @@ def moderate_topic(request, slug):
     _require_moderator(request)
     topic = get_object_or_404(Topic.objects.select_related("forum", "moderator"), slug=slug)
     state_form = TopicStateForm.for_topic(topic)
-    ediscussion_form = EdiscussionForm(instance=topic)
+    ediscussion_form = EdiscussionForm.for_topic(topic)
     status = HTTPStatus.OK
     if request.method == "POST":
         action = request.POST.get("action")
-        if action == "state":
-            state_form = TopicStateForm.for_topic(topic, request.POST)
-            if state_form.is_valid():
-                _change_state(request, topic, state_form.cleaned_data)
-                return redirect(topic)
-        elif action == "ediscussion":
-            ediscussion_form = EdiscussionForm(request.POST, instance=topic)
-            if ediscussion_form.is_valid():
-                ediscussion_form.save()
-                messages.success(request, _("The e-discussion settings are saved."))
-                return redirect(topic)
-            # The form changed the instance while validating: show the saved topic.
-            topic.refresh_from_db()
-        else:
-            messages.error(request, _("Choose what to change."))
+        try:
+            if action == "state":
+                state_form = TopicStateForm.for_topic(topic, request.POST)
+                if state_form.is_valid():
+                    _change_state(request, topic, state_form.cleaned_data)
+                    return redirect(topic)
+            elif action == "ediscussion":
+                ediscussion_form = EdiscussionForm.for_topic(topic, request.POST)
+                if ediscussion_form.is_valid():
+                    _change_ediscussion(request, topic, ediscussion_form.cleaned_data)
+                    return redirect(topic)
+            else:
+                messages.error(request, _("Choose what to change."))
+        except services.ForumError as error:
+            show_refusal(ediscussion_form if action == "ediscussion" else state_form, error)
         status = HTTPStatus.BAD_REQUEST
     return render(
         request,
@@ -241,19 +252,32 @@ def moderate_topic(request, slug):
 
 
 def _change_state(request, topic, cleaned) -> None:
-    services.set_topic_state(
-        request.user,
-        topic,
+    saved = services.set_topic_state(
+        moderator=request.user,
+        topic=topic,
         locked=cleaned["is_locked"],
         pinned=cleaned["is_pinned"],
         hidden=cleaned["is_hidden"],
+        forum=cleaned["forum"],
     )
-    if cleaned["forum"].pk != topic.forum_id:
-        services.move_topic(request.user, topic, cleaned["forum"])
+    if saved.forum_id != topic.forum_id:
         messages.success(
             request, _("The topic is moved to “%(forum)s”.") % {"forum": cleaned["forum"]}
         )
     messages.success(request, _("The topic is saved."))
+
+
+def _change_ediscussion(request, topic, cleaned) -> None:
+    services.set_ediscussion(
+        moderator=request.user,
+        topic=topic,
+        kind=cleaned["kind"],
+        starts_at=cleaned["starts_at"],
+        ends_at=cleaned["ends_at"],
+        guiding_questions=cleaned["guiding_questions"],
+        ediscussion_moderator=cleaned["moderator"],
+    )
+    messages.success(request, _("The e-discussion settings are saved."))
 
 
 @login_required
@@ -262,30 +286,32 @@ def write_summary(request, slug):
     topic = get_object_or_404(Topic.objects.visible_to(request.user), slug=slug)
     if not topic.is_ediscussion:
         raise Http404(_("Only e-discussions have a summary."))
-    if not services.may_write_summary(request.user, topic):
+    if not services.may_write_summary(member=request.user, topic=topic):
         raise PermissionDenied(_("Only the e-discussion's moderator writes its summary."))
-    if timezone.now() < topic.ends_at:
+    refusal = services.summary_refusal(topic=topic)
+    if refusal:
         return render(
             request,
             "forums/moderation/summary_form.html",
-            {
-                "topic": topic,
-                "form": None,
-                "refusal": _(
-                    "The summary is written once the e-discussion has closed, after %(date)s."
-                )
-                % {"date": date_format(timezone.localtime(topic.ends_at), "DATETIME_FORMAT")},
-            },
+            {"topic": topic, "form": None, "refusal": refusal},
             status=HTTPStatus.BAD_REQUEST,
         )
-    form = SummaryForm(request.POST or None, instance=topic)
+    form = SummaryForm(request.POST or None, initial={"summary": topic.summary})
     status = HTTPStatus.OK
     if request.method == "POST":
         if form.is_valid():
-            form.save()
-            messages.success(request, _("The summary is published at the top of the topic."))
-            return redirect(topic)
-        status = HTTPStatus.BAD_REQUEST
+            try:
+                services.write_summary(
+                    member=request.user, topic=topic, summary=form.cleaned_data["summary"]
+                )
+            except services.ForumError as error:
+                show_refusal(form, error)
+                status = refusal_status(error)
+            else:
+                messages.success(request, _("The summary is published at the top of the topic."))
+                return redirect(topic)
+        else:
+            status = HTTPStatus.BAD_REQUEST
     return render(
         request,
         "forums/moderation/summary_form.html",

@@ -4,20 +4,21 @@ Views stay thin: what a person may see comes from ``visible_to`` querysets, what
 write is decided by ``forums.services`` (whose ``ForumError`` messages are shown as they are).
 """
 
+import logging
 from http import HTTPStatus
 
 from allauth.core import ratelimit
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from common.idempotency import once
 from common.pagination import paginate
 from common.text import render_markdown
 from forums import services
@@ -28,6 +29,8 @@ from network.models import Member
 TOPICS_PER_PAGE = 25
 POSTS_PER_PAGE = 20
 POSTING_RATE_LIMIT = "forum_post"
+
+logger = logging.getLogger(__name__)
 
 
 # --- who is looking ------------------------------------------------------------------------
@@ -44,31 +47,26 @@ def visible_topics(request):
     return Topic.objects.visible_to(request.user if viewer_is_moderator(request) else None)
 
 
-def posting_refusal(request, topic: Topic | None = None) -> str:
-    """Why this person cannot write here now ("" when they can)."""
-    user = request.user
-    if not user.is_authenticated:
-        return _("Log in to write in the forums.")
-    if not services.can_post(user):
-        return _("Confirm your email address before you write.")
-    if topic is not None:
-        if topic.is_locked:
-            return _("This topic is locked: it takes no more replies.")
-        if topic.is_ediscussion and not topic.is_open():
-            if timezone.now() < topic.starts_at:
-                return _("This e-discussion opens on %(date)s.") % {
-                    "date": formats.date_format(topic.starts_at, "DATETIME_FORMAT")
-                }
-            return _("This e-discussion closed on %(date)s.") % {
-                "date": formats.date_format(topic.ends_at, "DATETIME_FORMAT")
-            }
-    return ""
-
-
 def refused(request, message: str, back_url: str, status=HTTPStatus.FORBIDDEN):
     return render(
         request, "forums/refused.html", {"reason": message, "back_url": back_url}, status=status
     )
+
+
+def refusal_status(error: services.ForumError) -> HTTPStatus:
+    """The answer to a refusal of ``forums.services``: not allowed (403), a conflict with
+    what someone saved meanwhile (409), or something to correct in the form (400)."""
+    if isinstance(error, services.EditConflict):
+        return HTTPStatus.CONFLICT
+    if isinstance(error, services.NotPermitted):
+        return HTTPStatus.FORBIDDEN
+    return HTTPStatus.BAD_REQUEST
+
+
+def show_refusal(form, error: services.ForumError) -> None:
+    """The refusal's message on the form: by its field when the form has it."""
+    field = error.field if error.field in form.fields else None
+    form.add_error(field, str(error))
 
 
 # --- where a post is -----------------------------------------------------------------------
@@ -141,14 +139,37 @@ def preview_of(request) -> str | None:
     return render_markdown(request.POST.get("body", "")[:POST_MAX_LENGTH])
 
 
-def over_posting_limit(request) -> bool:
-    return not ratelimit.consume(
-        request, action=POSTING_RATE_LIMIT, user=request.user, dry_run=True
-    )
+def within_rate_limit(request, action: str) -> bool:
+    """Count this request against the person's rate ``action`` and say whether it is
+    within it. Done before anything is written, so that nothing runs after the commit that
+    could turn a saved message into an error page. In a savepoint: with the cache in the
+    database, the count is kept only if the message is (a refused message is not counted),
+    and a failure there cannot spoil the transaction. A cache that cannot be reached lets
+    the message through (and is logged): it must not lose what someone wrote."""
+    try:
+        with transaction.atomic():
+            return ratelimit.consume(request, action=action, user=request.user)
+    except Exception:  # any cache backend's failure (database, Redis, memcached)
+        logger.exception("Rate limit %s not counted: the cache failed.", action)
+        return True
 
 
-def count_posting(request) -> None:
-    ratelimit.consume(request, action=POSTING_RATE_LIMIT, user=request.user)
+class TooFast(Exception):
+    """Over the posting rate: nothing is written."""
+
+
+def create_once(request, form, create) -> tuple[str, bool]:
+    """Run ``create()`` (which writes and returns the address of what it wrote) once for
+    the form's submission token, counting it against the posting rate; returns that
+    address and whether the form had been sent already (then nothing is written, and the
+    address is the first one's)."""
+    with once(form.cleaned_data.get("submission"), member=request.user) as submission:
+        if submission.result_url:
+            return submission.result_url, True
+        if not within_rate_limit(request, POSTING_RATE_LIMIT):
+            raise TooFast
+        submission.result_url = create()
+    return submission.result_url, False
 
 
 def too_fast() -> str:
@@ -223,7 +244,7 @@ def topic_page_context(request, topic: Topic, reply_form=None, preview_html=None
     page, notice = paginate(request, posts, POSTS_PER_PAGE)
     page_posts = list(page.object_list)
     with_author_links(request, page_posts)
-    refusal = posting_refusal(request, topic)
+    refusal = services.posting_refusal(member=request.user, topic=topic)
     if reply_form is None and not refusal:
         reply_form = ReplyForm(initial={"body": quoted_text(request, topic)})
     return {
@@ -296,8 +317,8 @@ def post_redirect(request, pk):
 @require_http_methods(["GET", "POST"])
 def new_topic(request, slug):
     forum = get_object_or_404(Forum, slug=slug)
-    refusal = posting_refusal(request)
-    if refusal:
+    refusal = services.posting_refusal(member=request.user)
+    if request.method == "GET" and refusal:
         return refused(request, refusal, forum.get_absolute_url())
     form = TopicForm(request.POST or None)
     context = {"forum": forum, "form": form, "preview_html": preview_of(request)}
@@ -305,36 +326,43 @@ def new_topic(request, slug):
         return render(request, "forums/new_topic.html", context)
     if not form.is_valid():
         return render(request, "forums/new_topic.html", context, status=HTTPStatus.BAD_REQUEST)
-    if over_posting_limit(request):
+    if refusal:  # asked before counting the message against the rate
+        form.add_error(None, refusal)
+        return render(request, "forums/new_topic.html", context, status=HTTPStatus.FORBIDDEN)
+
+    def create() -> str:
+        topic = services.start_topic(
+            author=request.user,
+            forum=forum,
+            title=form.cleaned_data["title"],
+            body=form.cleaned_data["body"],
+            language=form.cleaned_data["language"],
+            **form.links(),
+        )
+        return topic.get_absolute_url()
+
+    try:
+        url, _repeated = create_once(request, form, create)
+    except TooFast:
         form.add_error(None, too_fast())
         return render(
             request, "forums/new_topic.html", context, status=HTTPStatus.TOO_MANY_REQUESTS
         )
-    try:
-        topic = services.start_topic(
-            request.user,
-            forum,
-            form.cleaned_data["title"],
-            form.cleaned_data["body"],
-            language=form.cleaned_data["language"],
-            **form.links(),
-        )
     except services.ForumError as error:
-        form.add_error(None, str(error))
-        return render(request, "forums/new_topic.html", context, status=HTTPStatus.BAD_REQUEST)
-    count_posting(request)
+        show_refusal(form, error)
+        return render(request, "forums/new_topic.html", context, status=refusal_status(error))
     messages.success(request, _("Your topic is published."))
-    return redirect(topic)
+    return redirect(url)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def reply(request, slug):
     topic = get_object_or_404(visible_topics(request).select_related("forum"), slug=slug)
-    refusal = posting_refusal(request, topic)
-    if refusal:
-        return refused(request, refusal, topic.get_absolute_url())
+    refusal = services.posting_refusal(member=request.user, topic=topic)
     if request.method == "GET":
+        if refusal:
+            return refused(request, refusal, topic.get_absolute_url())
         form = ReplyForm(initial={"body": quoted_text(request, topic)})
         return render(request, "forums/reply.html", {"topic": topic, "form": form})
     form = ReplyForm(request.POST)
@@ -343,19 +371,29 @@ def reply(request, slug):
         return render(request, "forums/reply.html", context)
     if not form.is_valid():
         return render(request, "forums/reply.html", context, status=HTTPStatus.BAD_REQUEST)
-    if over_posting_limit(request):
+    if refusal:  # asked before counting the message against the rate; the text stays
+        form.add_error(None, refusal)
+        return render(request, "forums/reply.html", context, status=HTTPStatus.FORBIDDEN)
+
+    def create() -> str:
+        post = services.reply(
+            author=request.user,
+            topic=topic,
+            body=form.cleaned_data["body"],
+            language=form.cleaned_data["language"],
+        )
+        return post_location(post)
+
+    try:
+        url, _repeated = create_once(request, form, create)
+    except TooFast:
         form.add_error(None, too_fast())
         return render(request, "forums/reply.html", context, status=HTTPStatus.TOO_MANY_REQUESTS)
-    try:
-        post = services.reply(
-            request.user, topic, form.cleaned_data["body"], form.cleaned_data["language"]
-        )
     except services.ForumError as error:
-        form.add_error(None, str(error))
-        return render(request, "forums/reply.html", context, status=HTTPStatus.BAD_REQUEST)
-    count_posting(request)
+        show_refusal(form, error)
+        return render(request, "forums/reply.html", context, status=refusal_status(error))
     messages.success(request, _("Your reply is published."))
-    return redirect(post_location(post))
+    return redirect(url)
 
 
 @login_required
@@ -367,16 +405,10 @@ def edit_post(request, pk):
         ),
         pk=pk,
     )
-    moderator = viewer_is_moderator(request)
-    if post.author_id != request.user.pk and not moderator:
-        return refused(request, _("You can only edit your own posts."), post_location(post))
-    if post.is_hidden and not moderator:
-        return refused(
-            request, _("A moderator hid this post: it cannot be edited."), post_location(post)
-        )
-    form = PostEditForm(
-        request.POST or None, initial={"body": post.body, "language": post.language}
-    )
+    refusal = services.edit_refusal(editor=request.user, post=post)
+    if refusal:
+        return refused(request, refusal, post_location(post))
+    form = PostEditForm.for_post(post, request.POST or None)
     context = {"post": post, "topic": post.topic, "form": form}
     context["preview_html"] = (
         preview_of(request) if request.method == "POST" else render_markdown(post.body)
@@ -386,14 +418,31 @@ def edit_post(request, pk):
     if not form.is_valid():
         return render(request, "forums/edit_post.html", context, status=HTTPStatus.BAD_REQUEST)
     try:
-        services.edit_post(
-            request.user, post, form.cleaned_data["body"], form.cleaned_data["language"]
-        )
+        # Where to go is found before the commit: nothing after it can fail the answer.
+        with transaction.atomic():
+            saved = services.edit_post(
+                editor=request.user,
+                post=post,
+                body=form.cleaned_data["body"],
+                language=form.cleaned_data["language"],
+                version=form.cleaned_data["version"],
+            )
+            url = post_location(saved)
+    except services.EditConflict as conflict:
+        # Both texts on the page: what is saved now, and the person's own, still in the
+        # form (now based on the saved version, so that sending it again replaces it).
+        context |= {
+            "post": conflict.current,
+            "conflict": conflict,
+            "form": form.starting_again_from(conflict.current),
+            "preview_html": None,
+        }
+        return render(request, "forums/edit_post.html", context, status=HTTPStatus.CONFLICT)
     except services.ForumError as error:
-        form.add_error(None, str(error))
-        return render(request, "forums/edit_post.html", context, status=HTTPStatus.FORBIDDEN)
+        show_refusal(form, error)
+        return render(request, "forums/edit_post.html", context, status=refusal_status(error))
     messages.success(request, _("Your changes are saved."))
-    return redirect(post_location(post))
+    return redirect(url)
 
 
 @login_required

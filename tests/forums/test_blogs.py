@@ -7,13 +7,16 @@ import xml.etree.ElementTree as ET
 from urllib.parse import urlsplit
 
 import pytest
+from django.core import mail
 from django.core.cache import cache
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from forums import services
+from common.models import OutgoingEmail
+from forums import blog_services, services
 from forums.models import BlogPost, BlogPostKind, BlogPostStatus, Forum, Subscription
 from tests.factories import MemberFactory, ProjectFactory, StaffFactory, verified_member
 from tests.forms import form_values
@@ -281,6 +284,85 @@ def test_write_and_publish_at_once(client, author):
     assert post.status == BlogPostStatus.PUBLISHED and post.published_at is not None
 
 
+def test_a_blog_post_sent_twice_is_written_once(client, author):
+    client.force_login(author)
+    form = form_values(client.get(WRITE), "blog-post-form")
+    form |= {"title": "Retour de Kayes", "body": "Le voyage.", "action": "publish"}
+
+    first = client.post(WRITE, form)
+    second = client.post(WRITE, form)
+
+    post = BlogPost.objects.get()
+    assert first.status_code == second.status_code == 302
+    assert first.url == second.url == post.get_absolute_url()
+
+
+def test_a_blog_post_edited_in_two_tabs_shows_the_conflict_and_loses_nothing(client, author):
+    post = blog_post(author, "Upala")
+    edit_url = f"/fr/blog/{post.slug}/edit/"
+    client.force_login(author)
+    first_tab = form_values(client.get(edit_url), "blog-post-form")
+    second_tab = form_values(client.get(edit_url), "blog-post-form")
+    saved = client.post(edit_url, first_tab | {"body": "Écrit dans le premier onglet."})
+    assert saved.status_code == 302
+
+    response = client.post(edit_url, second_tab | {"body": "Écrit dans le second onglet."})
+
+    assert response.status_code == 409
+    conflict = find(parse(response), "section", "edit-conflict")
+    assert text(find(conflict, "div", "saved-text")) == "Écrit dans le premier onglet."
+    form = find(parse(response), "form", id="blog-post-form")
+    assert text(find(form, "textarea", name="body")) == "Écrit dans le second onglet."
+    post.refresh_from_db()
+    assert post.body == "Écrit dans le premier onglet."
+    # Sent again once read: it replaces the saved text knowingly.
+    version = find(form, "input", name="version").attrs["value"]
+    again = second_tab | {"body": "Écrit dans le second onglet.", "version": version}
+    assert client.post(edit_url, again).status_code == 302
+    post.refresh_from_db()
+    assert post.body == "Écrit dans le second onglet."
+
+
+def test_two_staff_saving_the_same_news_in_the_admin(client, staff):
+    news = blog_post(staff, "Lancement", kind=BlogPostKind.NEWS)
+    other = StaffFactory()
+    change = f"/admin/forums/blogpost/{news.pk}/change/"
+    client.force_login(staff)
+    mine = form_values(client.get(change), "blogpost_form")
+    other_client = Client()
+    other_client.force_login(other)
+    theirs = form_values(other_client.get(change), "blogpost_form")
+    assert other_client.post(change, theirs | {"title_en": "Launch"}).status_code == 302
+
+    response = client.post(change, mine | {"title_es": "Lanzamiento"})
+
+    assert response.status_code == 200  # the form again, with the reason
+    assert tr(
+        "Someone else saved this post after you opened it. Open it again "
+        "to see what they changed, then make your changes again."
+    ) in text(parse(response))
+    news.refresh_from_db()
+    assert (news.title_en, news.title_es) == ("Launch", None)
+
+
+def test_hiding_a_blog_post_in_the_admin_withdraws_its_emails_not_sent_yet(
+    client, author, staff, run_tasks
+):
+    follower = verified_member()
+    Subscription.objects.create(member=follower, blog_author=author)
+    post = blog_services.write_blog_post(author=author, title="Billet", body="Texte.", publish=True)
+    assert OutgoingEmail.objects.get(to=follower.email).status == "pending"
+    client.force_login(staff)
+    change = f"/admin/forums/blogpost/{post.pk}/change/"
+
+    data = form_values(client.get(change), "blogpost_form") | {"is_hidden": "on"}
+    assert client.post(change, data).status_code == 302
+
+    assert OutgoingEmail.objects.get(to=follower.email).status == "cancelled"
+    run_tasks()
+    assert mail.outbox == []
+
+
 @pytest.mark.parametrize("actor", ACTORS)
 def test_only_the_author_edits_a_post(client, author, as_actor, actor):
     post = blog_post(author, "Original")
@@ -288,7 +370,9 @@ def test_only_the_author_edits_a_post(client, author, as_actor, actor):
     as_actor(actor)
 
     response = client.get(edit_url)
-    changed = client.post(edit_url, {"title": "Changé", "body": "Changé", "action": "save"})
+    changed = client.post(
+        edit_url, {"title": "Changé", "body": "Changé", "action": "save", "version": post.version}
+    )
 
     post.refresh_from_db()
     if actor == "anonymous":
@@ -445,7 +529,9 @@ def test_atom_feed(client, author, kind):
 @pytest.fixture
 def targets(author):
     forum = Forum.objects.create(name="Diaspora", slug="diaspora")
-    topic = services.start_topic(author, forum, "Envois de fonds", "Premier message.")
+    topic = services.start_topic(
+        author=author, forum=forum, title="Envois de fonds", body="Premier message."
+    )
     blog_post(author, "Un billet")
     return {"topic": topic, "forum": forum, "blog_author": author}
 
@@ -615,7 +701,13 @@ def test_editing_a_blog_post_can_change_its_language(client, author):
 
     client.post(
         f"/en/blog/{post.slug}/edit/",
-        {"title": "Remittances", "summary": "", "body": "Text.", "language": "en"},
+        {
+            "title": "Remittances",
+            "summary": "",
+            "body": "Text.",
+            "language": "en",
+            "version": post.version,
+        },
     )
 
     post.refresh_from_db()

@@ -67,7 +67,9 @@ def test_a_topic_is_written_in_the_page_language_by_default(client, forum, autho
 
 def test_the_author_chooses_the_language_and_the_page_marks_it(client, forum, author):
     client.force_login(author)
-    topic = services.start_topic(author, forum, "Transferts", "Premier message.", language="fr")
+    topic = services.start_topic(
+        author=author, forum=forum, title="Transferts", body="Premier message.", language="fr"
+    )
 
     client.post(
         f"/en{reply_url(topic)[3:]}", {"body": "A reply written in English.", "language": "en"}
@@ -83,11 +85,14 @@ def test_the_author_chooses_the_language_and_the_page_marks_it(client, forum, au
 
 def test_the_author_corrects_the_language_of_a_post(client, forum, author):
     client.force_login(author)
-    topic = services.start_topic(author, forum, "Remesas", "Mensaje en español.", language="fr")
+    topic = services.start_topic(
+        author=author, forum=forum, title="Remesas", body="Mensaje en español.", language="fr"
+    )
     post = topic.posts.get()
 
     client.post(
-        f"/fr/forums/posts/{post.pk}/edit/", {"body": "Mensaje en español.", "language": "es"}
+        f"/fr/forums/posts/{post.pk}/edit/",
+        {"body": "Mensaje en español.", "language": "es", "version": post.version},
     )
 
     post.refresh_from_db()

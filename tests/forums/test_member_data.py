@@ -18,9 +18,11 @@ def thread():
     forum = Forum.objects.create(name="Diaspora", slug="diaspora")
     leaving = verified_member(name="Awa Leaving")
     staying = verified_member(name="Binta Staying")
-    topic = services.start_topic(staying, forum, "Envois de fonds", "Premier message.")
-    services.reply(leaving, topic, "Ma réponse, qui doit rester dans le fil.")
-    services.reply(staying, topic, "Merci !")
+    topic = services.start_topic(
+        author=staying, forum=forum, title="Envois de fonds", body="Premier message."
+    )
+    services.reply(author=leaving, topic=topic, body="Ma réponse, qui doit rester dans le fil.")
+    services.reply(author=staying, topic=topic, body="Merci !")
     Subscription.objects.create(member=leaving, topic=topic)
     BlogPost.objects.create(author=leaving, title="Brouillon", slug="brouillon", body="…")
     return forum, topic, leaving, staying

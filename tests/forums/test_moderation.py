@@ -13,15 +13,27 @@ from urllib.parse import urlsplit
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import Group
+from django.core import mail
 from django.core.cache import cache
 from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from common.models import OutgoingEmail
 from forums import services
-from forums.models import MODERATORS_GROUP, Flag, Forum, Post, PostRevision, Topic, TopicKind
+from forums.models import (
+    MODERATORS_GROUP,
+    Flag,
+    Forum,
+    Post,
+    PostRevision,
+    Subscription,
+    Topic,
+    TopicKind,
+)
 from network import accounts
 from tests.factories import MemberFactory, ProjectFactory, StaffFactory, verify
 from tests.forms import form_values
@@ -68,7 +80,11 @@ def make_forum(slug="migration"):
 def make_topic(author=None, forum=None, title="Transferts et développement local", **links):
     author = author or make_moderator()
     return services.start_topic(
-        author, forum or make_forum(), title, "Le premier message du sujet.", **links
+        author=author,
+        forum=forum or make_forum(),
+        title=title,
+        body="Le premier message du sujet.",
+        **links,
     )
 
 
@@ -92,7 +108,9 @@ class Scene:
     def __init__(self):
         self.topic = make_topic()
         self.author = make_member(name="Bakary Traoré")
-        self.post = services.reply(self.author, self.topic, "Un avis **tranché** sur le sujet.")
+        self.post = services.reply(
+            author=self.author, topic=self.topic, body="Un avis **tranché** sur le sujet."
+        )
         self.people = {
             "anonymous": None,
             "unverified": make_member(verified=False),
@@ -212,16 +230,21 @@ def test_one_open_flag_per_member_and_post_with_a_clear_message(client, scene):
     assert text(find(parse(again), "p", "notice")) == tr(message)
     assert Flag.objects.count() == 1
     # Once dealt with, the same member may flag the post again.
-    services.resolve_flag(scene.people["moderator"], Flag.objects.get(), False, "Pas de spam.")
+    services.resolve_flag(
+        moderator=scene.people["moderator"],
+        flag=Flag.objects.get(),
+        hide=False,
+        resolution="Pas de spam.",
+    )
     assert client.post(flag_url(scene.post), {"reason": "Vraiment du spam."}).status_code == 302
     assert Flag.objects.filter(resolved_at__isnull=True).count() == 1
 
 
 def test_the_database_keeps_one_open_flag_per_member_and_post(scene):
     member = scene.people["verified"]
-    services.flag_post(member, scene.post, "Spam.")
+    services.flag_post(member=member, post=scene.post, reason="Spam.")
     with pytest.raises(services.ForumError):
-        services.flag_post(member, scene.post, "Spam again.")
+        services.flag_post(member=member, post=scene.post, reason="Spam again.")
     # Even past the service's check (two requests at once), the constraint holds.
     from django.db import IntegrityError, transaction
 
@@ -232,7 +255,10 @@ def test_the_database_keeps_one_open_flag_per_member_and_post(scene):
 def test_flagging_is_rate_limited(client, scene):
     assert settings.ACCOUNT_RATE_LIMITS["forum_flag"] == "5/m/user,30/d/user"
     member = scene.people["verified"]
-    posts = [services.reply(scene.author, scene.topic, f"Message {n}") for n in range(6)]
+    posts = [
+        services.reply(author=scene.author, topic=scene.topic, body=f"Message {n}")
+        for n in range(6)
+    ]
     client.force_login(member)
     for post in posts[:5]:
         assert client.post(flag_url(post), {"reason": "Spam."}).status_code == 302
@@ -246,7 +272,7 @@ def test_flagging_is_rate_limited(client, scene):
 
 
 def test_members_cannot_flag_what_they_cannot_see(client, scene):
-    services.hide_post(scene.people["moderator"], scene.post, "Injurieux.")
+    services.hide_post(moderator=scene.people["moderator"], post=scene.post, reason="Injurieux.")
     client.force_login(scene.people["verified"])
     assert client.post(flag_url(scene.post), {"reason": "Spam."}).status_code == 404
     assert client.post(reverse("forums:flag_post", kwargs={"pk": 999999}), {}).status_code == 404
@@ -310,7 +336,7 @@ def test_hiding_needs_a_reason(client, scene):
 
 @pytest.mark.parametrize("actor", ACTORS)
 def test_unhide_a_post_for_each_actor(client, scene, actor):
-    services.hide_post(scene.people["moderator"], scene.post, "Injurieux.")
+    services.hide_post(moderator=scene.people["moderator"], post=scene.post, reason="Injurieux.")
     scene.log_in(client, actor)
     response = client.post(unhide_url(scene.post))
     post = fresh(scene.post)
@@ -326,7 +352,7 @@ def test_unhide_a_post_for_each_actor(client, scene, actor):
 
 
 def test_unhiding_takes_a_post_request(client, scene):
-    services.hide_post(scene.people["moderator"], scene.post, "Injurieux.")
+    services.hide_post(moderator=scene.people["moderator"], post=scene.post, reason="Injurieux.")
     client.force_login(scene.people["moderator"])
     assert client.get(unhide_url(scene.post)).status_code == 405
     assert fresh(scene.post).is_hidden
@@ -383,6 +409,32 @@ def test_only_moderators_see_the_moderate_link_of_a_topic(client, scene, actor):
     assert bool(links) == (actor in MODERATING)
 
 
+def test_hiding_a_post_withdraws_its_emails_not_sent_yet(client, scene, run_tasks):
+    follower = make_member()
+    Subscription.objects.create(member=follower, topic=scene.topic)
+    post = services.reply(author=scene.people["verified"], topic=scene.topic, body="Publicité.")
+    assert OutgoingEmail.objects.get(to=follower.email).status == "pending"
+    client.force_login(scene.people["moderator"])
+
+    assert client.post(hide_url(post), {"reason": "Publicité."}).status_code == 302
+
+    assert OutgoingEmail.objects.get(to=follower.email).status == "cancelled"
+    run_tasks()
+    assert mail.outbox == []
+
+
+def test_a_post_hidden_twice_at_once_keeps_the_first_reason(client, scene):
+    """Two moderators (or a double click) hide the same post: both are told it is hidden,
+    and who hid it and why stay those of the first."""
+    first, second = scene.people["moderator"], scene.people["staff"]
+    client.force_login(first)
+    assert client.post(hide_url(scene.post), {"reason": "Injurieux."}).status_code == 302
+    client.force_login(second)
+    assert client.post(hide_url(scene.post), {"reason": "Hors sujet."}).status_code == 302
+    post = fresh(scene.post)
+    assert (post.hidden_by, post.hidden_reason) == (first, "Injurieux.")
+
+
 # --- Counters stay right ---------------------------------------------------------------------
 
 
@@ -390,7 +442,7 @@ def test_counters_after_hiding_unhiding_and_moving(client, scene):
     moderator = scene.people["moderator"]
     topic = scene.topic
     first = topic.posts.order_by("created", "id").first()
-    last = services.reply(scene.people["verified"], topic, "La dernière réponse.")
+    last = services.reply(author=scene.people["verified"], topic=topic, body="La dernière réponse.")
     assert (fresh(topic).post_count, topic.last_post) == (3, last)
 
     client.force_login(moderator)
@@ -420,12 +472,14 @@ def test_counters_after_hiding_unhiding_and_moving(client, scene):
 def test_counters_after_an_account_is_anonymised(scene):
     topic = scene.topic
     moderator = scene.people["moderator"]
-    services.hide_post(moderator, scene.post, "Injurieux.")
-    last = services.reply(scene.people["verified"], topic, "Une dernière réponse.")
+    services.hide_post(moderator=moderator, post=scene.post, reason="Injurieux.")
+    last = services.reply(
+        author=scene.people["verified"], topic=topic, body="Une dernière réponse."
+    )
     # Counters spoiled behind the services' back are put right when the author leaves.
     Topic.objects.filter(pk=topic.pk).update(post_count=42, last_post=None)
     accounts.delete_account(scene.people["verified"])
-    services.member_anonymised(scene.people["verified"])
+    services.member_anonymised(member=scene.people["verified"])
     topic = fresh(topic)
     assert (topic.post_count, topic.last_post) == (2, last)
     assert fresh(last).author.display_name == tr("Former member")
@@ -495,13 +549,13 @@ def test_moving_to_a_forum_that_does_not_exist_is_refused(client, scene):
 
 def test_a_locked_topic_refuses_replies(scene):
     moderator = scene.people["moderator"]
-    services.set_topic_state(moderator, scene.topic, locked=True)
+    services.set_topic_state(moderator=moderator, topic=scene.topic, locked=True)
     with pytest.raises(services.ForumError) as refusal:
-        services.reply(scene.people["verified"], scene.topic, "Encore un mot.")
+        services.reply(author=scene.people["verified"], topic=scene.topic, body="Encore un mot.")
     assert str(refusal.value) == tr("This topic is locked: it takes no more replies.")
     assert fresh(scene.topic).post_count == 2
-    services.set_topic_state(moderator, scene.topic, locked=False)
-    services.reply(scene.people["verified"], scene.topic, "Encore un mot.")
+    services.set_topic_state(moderator=moderator, topic=scene.topic, locked=False)
+    services.reply(author=scene.people["verified"], topic=scene.topic, body="Encore un mot.")
     assert fresh(scene.topic).post_count == 3
 
 
@@ -520,7 +574,7 @@ def test_moderator_rights_cannot_be_faked_by_posting_extra_keys(client, scene):
     state = {"action": "state", "state-is_locked": "on", "state-forum": scene.topic.forum_id}
     assert client.post(moderate_url(scene.topic), {**state, **extra}).status_code == 403
     assert client.get(reverse("forums:flags"), extra).status_code == 403
-    flag = services.flag_post(member, scene.post, "Spam.")
+    flag = services.flag_post(member=member, post=scene.post, reason="Spam.")
     resolve = reverse("forums:resolve_flag", kwargs={"pk": flag.pk})
     decision = {f"flag-{flag.pk}-decision": "hide", f"flag-{flag.pk}-resolution": "x"}
     assert client.post(resolve, {**decision, **extra}).status_code == 403
@@ -533,14 +587,14 @@ def test_moderator_rights_cannot_be_faked_by_posting_extra_keys(client, scene):
 def test_services_refuse_non_moderators(scene):
     member = scene.people["verified"]
     with pytest.raises(services.ForumError):
-        services.hide_post(member, scene.post, "x")
+        services.hide_post(moderator=member, post=scene.post, reason="x")
     with pytest.raises(services.ForumError):
-        services.set_topic_state(member, scene.topic, locked=True)
+        services.set_topic_state(moderator=member, topic=scene.topic, locked=True)
     with pytest.raises(services.ForumError):
-        services.move_topic(member, scene.topic, make_forum("elsewhere"))
-    flag = services.flag_post(member, scene.post, "Spam.")
+        services.move_topic(moderator=member, topic=scene.topic, forum=make_forum("elsewhere"))
+    flag = services.flag_post(member=member, post=scene.post, reason="Spam.")
     with pytest.raises(services.ForumError):
-        services.resolve_flag(member, flag, True, "x")
+        services.resolve_flag(moderator=member, flag=flag, hide=True, resolution="x")
 
 
 # --- A post's history ------------------------------------------------------------------------
@@ -548,8 +602,15 @@ def test_services_refuse_non_moderators(scene):
 
 @pytest.mark.parametrize("actor", ACTORS)
 def test_a_posts_history_for_each_actor(client, scene, actor):
-    services.edit_post(scene.author, scene.post, "Un avis plus nuancé.")
-    services.hide_post(scene.people["moderator"], scene.post, "Toujours injurieux.")
+    services.edit_post(
+        editor=scene.author,
+        post=scene.post,
+        body="Un avis plus nuancé.",
+        version=scene.post.version,
+    )
+    services.hide_post(
+        moderator=scene.people["moderator"], post=scene.post, reason="Toujours injurieux."
+    )
     scene.log_in(client, actor)
     response = client.get(history_url(scene.post))
     if actor == "anonymous":
@@ -580,12 +641,66 @@ def test_history_without_edits(client, scene):
     assert not PostRevision.objects.exists()
 
 
+def test_the_history_numbers_each_version_of_a_post(client, scene):
+    post = scene.post
+    services.edit_post(editor=scene.author, post=post, body="Deuxième version.", version=1)
+    services.edit_post(
+        editor=scene.people["moderator"], post=post, body="Troisième version.", version=2
+    )
+    client.force_login(scene.people["moderator"])
+
+    page = parse(client.get(history_url(post)))
+
+    def version(number):
+        return tr("Version %(number)s") % {"number": number}
+
+    assert version(3) in text(find(page, "small", "version"))
+    revisions = find_all(find(page, "section", id="revisions"), "article", "revision")
+    assert [text(find(revision, "h3")) for revision in revisions] == [version(2), version(1)]
+    assert "Deuxième version." in text(revisions[0])
+    assert "Un avis **tranché** sur le sujet." in text(revisions[1])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_posts_edited_before_versions_get_their_numbers_on_upgrade():
+    """Upgrading numbers what is already there: a post edited twice is at version 3, and
+    the texts it replaced are versions 1 and 2, in the order they were replaced."""
+    executor = MigrationExecutor(connection)
+    before = [("forums", "0004_news_translations")]
+    executor.migrate(before)
+    old = executor.loader.project_state(before).apps
+    author = MemberFactory().pk  # the accounts' table is as it is now
+    forum = old.get_model("forums", "Forum").objects.create(name="F", slug="f")
+    topic = old.get_model("forums", "Topic").objects.create(
+        forum=forum, title="T", slug="t", author_id=author
+    )
+    old_posts = old.get_model("forums", "Post").objects
+    edited = old_posts.create(topic=topic, author_id=author, body="Troisième.")
+    untouched = old_posts.create(topic=topic, author_id=author, body="Seul.")
+    for days, body in ((2, "Premier."), (1, "Deuxième.")):
+        old.get_model("forums", "PostRevision").objects.create(
+            post=edited,
+            body=body,
+            edited_by_id=author,
+            edited_at=timezone.now() - datetime.timedelta(days=days),
+        )
+
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+    assert Post.objects.filter(pk=edited.pk).values_list("version", flat=True).get() == 3
+    assert Post.objects.filter(pk=untouched.pk).values_list("version", flat=True).get() == 1
+    numbered = PostRevision.objects.filter(post_id=edited.pk).order_by("version")
+    assert list(numbered.values_list("version", "body")) == [(1, "Premier."), (2, "Deuxième.")]
+
+
 # --- The queue of flags ----------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("actor", ACTORS)
 def test_the_flag_queue_for_each_actor(client, scene, actor):
-    flag = services.flag_post(scene.people["verified"], scene.post, "Spam.")
+    flag = services.flag_post(member=scene.people["verified"], post=scene.post, reason="Spam.")
     scene.log_in(client, actor)
     response = client.get(reverse("forums:flags"))
     resolve = client.post(
@@ -608,11 +723,18 @@ def test_the_flag_queue_for_each_actor(client, scene, actor):
 def test_the_flag_queue_flow(client, scene):
     moderator = scene.people["moderator"]
     reporter = scene.people["verified"]
-    other_post = services.reply(scene.people["staff"], scene.topic, "Un message contesté.")
-    older = services.flag_post(reporter, scene.post, "Attaque personnelle.")
+    other_post = services.reply(
+        author=scene.people["staff"], topic=scene.topic, body="Un message contesté."
+    )
+    older = services.flag_post(member=reporter, post=scene.post, reason="Attaque personnelle.")
     Flag.objects.filter(pk=older.pk).update(created=timezone.now() - datetime.timedelta(hours=1))
-    newer = services.flag_post(reporter, other_post, "Publicité.")
-    services.resolve_flag(moderator, services.flag_post(scene.author, other_post, "x"), False, "")
+    newer = services.flag_post(member=reporter, post=other_post, reason="Publicité.")
+    services.resolve_flag(
+        moderator=moderator,
+        flag=services.flag_post(member=scene.author, post=other_post, reason="x"),
+        hide=False,
+        resolution="",
+    )
 
     client.force_login(moderator)
     response = client.get(reverse("forums:flags"))
@@ -666,15 +788,15 @@ def test_the_flag_queue_flow(client, scene):
 
 def test_hiding_a_flagged_post_resolves_every_open_flag_on_it(scene):
     moderator = scene.people["moderator"]
-    first = services.flag_post(scene.people["verified"], scene.post, "Spam.")
-    second = services.flag_post(scene.people["staff"], scene.post, "Spam aussi.")
-    services.resolve_flag(moderator, first, True, "Spam.")
+    first = services.flag_post(member=scene.people["verified"], post=scene.post, reason="Spam.")
+    second = services.flag_post(member=scene.people["staff"], post=scene.post, reason="Spam aussi.")
+    services.resolve_flag(moderator=moderator, flag=first, hide=True, resolution="Spam.")
     assert fresh(second).resolved_at is not None
     assert fresh(second).resolved_by == moderator
 
 
 def test_a_flag_decision_must_be_hide_or_dismiss(client, scene):
-    flag = services.flag_post(scene.people["verified"], scene.post, "Spam.")
+    flag = services.flag_post(member=scene.people["verified"], post=scene.post, reason="Spam.")
     client.force_login(scene.people["moderator"])
     resolve = reverse("forums:resolve_flag", kwargs={"pk": flag.pk})
     assert client.post(resolve, {f"flag-{flag.pk}-decision": "delete"}).status_code == 400
@@ -689,8 +811,8 @@ def test_the_flag_queue_takes_the_same_number_of_queries_whatever_its_length(cli
 
     def add_flags(count):
         for _n in range(count):
-            post = services.reply(make_member(), scene.topic, "Un message.")
-            services.flag_post(make_member(), post, "Spam.")
+            post = services.reply(author=make_member(), topic=scene.topic, body="Un message.")
+            services.flag_post(member=make_member(), post=post, reason="Spam.")
 
     add_flags(2)
     client.get(reverse("forums:flags"))  # session, moderator group: warmed up
@@ -702,6 +824,56 @@ def test_the_flag_queue_takes_the_same_number_of_queries_whatever_its_length(cli
     assert len(find_all(parse(response), "article", "flag")) == 10
     assert len(many.captured_queries) == len(few.captured_queries)
     assert len(many.captured_queries) <= 8, len(many.captured_queries)
+
+
+# --- The admin ---------------------------------------------------------------------------------
+
+
+def test_flags_are_read_in_the_admin_and_dismissed_through_the_same_rules(client, scene):
+    flag = services.flag_post(member=scene.people["verified"], post=scene.post, reason="Spam.")
+    staff = scene.people["staff"]
+    client.force_login(staff)
+    change = f"/admin/forums/flag/{flag.pk}/change/"
+    assert client.get("/admin/forums/flag/").status_code == 200
+    assert client.get(change).status_code == 200
+    # Nothing is changed by hand: no "add", no editable form.
+    assert client.get("/admin/forums/flag/add/").status_code == 403
+    assert client.post(change, {"resolution": "Réglé à la main."}).status_code == 403
+    assert fresh(flag).resolved_at is None
+
+    dismiss = {"action": "dismiss", "_selected_action": [flag.pk]}
+    response = client.post("/admin/forums/flag/", dismiss, follow=True)
+
+    flag = fresh(flag)
+    assert (flag.resolved_by, flag.resolution) == (staff, tr("Dismissed."))
+    assert not fresh(scene.post).is_hidden
+    assert "1" in text(find(parse(response), "ul", "messagelist"))
+    again = client.post("/admin/forums/flag/", dismiss, follow=True)
+    assert tr("This flag has already been dealt with.") in text(
+        find(parse(again), "ul", "messagelist")
+    )
+
+
+def test_staff_correcting_a_topic_in_the_admin_get_clear_errors_and_keep_the_counters(
+    client, scene
+):
+    client.force_login(scene.people["staff"])
+    change = f"/admin/forums/topic/{scene.topic.pk}/change/"
+    data = form_values(client.get(change), "topic_form")
+    # A reply comes in while the page is open.
+    services.reply(author=scene.people["verified"], topic=scene.topic, body="Entre-temps.")
+
+    refused = client.post(change, data | {"kind": "ediscussion"})
+
+    assert refused.status_code == 200
+    assert tr("An e-discussion needs an opening and a closing date.") in text(parse(refused))
+    assert "ediscussion_has_dates" not in refused.content.decode()
+
+    assert client.post(change, data | {"title": "Un titre corrigé"}).status_code == 302
+    topic = fresh(scene.topic)
+    assert topic.title == "Un titre corrigé"
+    assert topic.post_count == 3
+    assert topic.last_post.body == "Entre-temps."
 
 
 # --- E-discussions ---------------------------------------------------------------------------
@@ -734,20 +906,26 @@ def test_replies_to_an_ediscussion_only_while_it_is_open(client, starts_at, ends
     topic = make_ediscussion(starts_at, ends_at)
     member = make_member()
     if accepts:
-        services.reply(member, topic, "Ma contribution.")
+        services.reply(author=member, topic=topic, body="Ma contribution.")
         assert fresh(topic).post_count == 2
     else:
         with pytest.raises(services.ForumError) as refusal:
-            services.reply(member, topic, "Ma contribution.")
-        assert str(refusal.value) == tr("This e-discussion is not open for contributions now.")
-    # Through the site as well.
+            services.reply(author=member, topic=topic, body="Ma contribution.")
+        opens_or_closed = (
+            "This e-discussion opens on %(date)s."
+            if starts_at == FAR_AHEAD
+            else ("This e-discussion closed on %(date)s.")
+        )
+        assert str(refusal.value).startswith(tr(opens_or_closed).split("%(date)s")[0])
+    # Through the site as well: the same words, and the text written is kept.
     client.force_login(member)
     response = client.post(reverse("forums:reply", kwargs={"slug": topic.slug}), {"body": "Oui."})
     if accepts:
         assert response.status_code == 302
     else:
-        assert 400 <= response.status_code < 500
-        assert find(parse(response), "p", "notice")
+        assert response.status_code == 403
+        assert str(refusal.value) in text(find(parse(response), "div", "form-errors"))
+        assert text(find(find(parse(response), "form", id="reply-form"), "textarea")) == "Oui."
         assert fresh(topic).post_count == 1
 
 

@@ -44,7 +44,9 @@ def site_and_cache(settings):
 def thread():
     forum = Forum.objects.create(name="Diaspora", slug="diaspora")
     starter = verified_member(name="Awa Initiatrice")
-    topic = services.start_topic(starter, forum, "Envois de fonds", "Premier message.")
+    topic = services.start_topic(
+        author=starter, forum=forum, title="Envois de fonds", body="Premier message."
+    )
     return forum, topic, starter
 
 
@@ -120,16 +122,14 @@ def test_a_new_topic_tells_the_forums_followers(thread, run_tasks):
     run_tasks()
     mail.outbox.clear()
 
-    services.start_topic(starter, forum, "Nouveau sujet", "Le début.")
+    services.start_topic(author=starter, forum=forum, title="Nouveau sujet", body="Le début.")
     run_tasks()
 
     assert recipients() == [follower.email]
     assert "Nouveau sujet" in mail.outbox[0].subject
 
 
-def test_a_topic_hidden_before_the_emails_went_out_is_told_to_moderators_only(
-    thread, run_tasks
-):
+def test_a_topic_hidden_before_the_emails_went_out_is_told_to_moderators_only(thread, run_tasks):
     _forum, topic, starter = thread
     reader = verified_member()
     moderator = verified_member()
@@ -139,8 +139,10 @@ def test_a_topic_hidden_before_the_emails_went_out_is_told_to_moderators_only(
     run_tasks()
     mail.outbox.clear()
 
-    services.reply(verified_member(), topic, "Une réponse.")
-    services.set_topic_state(StaffFactory(), topic, hidden=True)  # before the worker runs
+    services.reply(author=verified_member(), topic=topic, body="Une réponse.")
+    services.set_topic_state(
+        moderator=StaffFactory(), topic=topic, hidden=True
+    )  # before the worker runs
     run_tasks()
 
     assert recipients() == [moderator.email]
@@ -154,11 +156,11 @@ def test_a_reply_in_a_hidden_topic_is_written_to_moderators_only(thread, run_tas
     moderator.groups.add(Group.objects.get(name=MODERATORS_GROUP))
     for member in (reader, moderator):
         Subscription.objects.create(member=member, topic=topic)
-    services.set_topic_state(StaffFactory(), topic, hidden=True)
+    services.set_topic_state(moderator=StaffFactory(), topic=topic, hidden=True)
     run_tasks()
     mail.outbox.clear()
 
-    services.reply(StaffFactory(), topic, "Entre modérateurs.")
+    services.reply(author=StaffFactory(), topic=topic, body="Entre modérateurs.")
     run_tasks()
 
     assert recipients() == [moderator.email]
@@ -172,7 +174,7 @@ def test_a_rolled_back_post_tells_nobody(thread, run_tasks):
     topic.is_locked = True
     topic.save()
     with pytest.raises(services.ForumError):
-        services.reply(verified_member(), topic, "Refusée.")
+        services.reply(author=verified_member(), topic=topic, body="Refusée.")
     assert run_tasks() == 0
     assert mail.outbox == []
     assert not OutgoingEmail.objects.exists()
@@ -188,7 +190,7 @@ def emailed(thread, run_tasks):
     run_tasks()  # the first post's
     follower = verified_member(name="Abonnée")
     Subscription.objects.create(member=follower, topic=topic)
-    services.reply(verified_member(), topic, "Du nouveau.")
+    services.reply(author=verified_member(), topic=topic, body="Du nouveau.")
     mail.outbox.clear()
     run_tasks()
     (message,) = mail.outbox
@@ -347,7 +349,9 @@ def translated_thread():
         slug="diaspora-developpement",
     )
     starter = verified_member(name="Awa Initiatrice", language="fr")
-    topic = services.start_topic(starter, forum, "Envois de fonds", "Premier message.")
+    topic = services.start_topic(
+        author=starter, forum=forum, title="Envois de fonds", body="Premier message."
+    )
     followers = {}
     for language in LANGUAGES:
         for follows, followed in (("topic", {"topic": topic}), ("forum", {"forum": forum})):
@@ -457,7 +461,7 @@ def test_the_email_is_rendered_once_per_language_not_once_per_person(thread, run
 
     template_rendered.connect(count)
     try:
-        services.reply(verified_member(), topic, "Une réponse.")
+        services.reply(author=verified_member(), topic=topic, body="Une réponse.")
     finally:
         template_rendered.disconnect(count)
     run_tasks()
@@ -481,10 +485,10 @@ def test_writing_the_emails_takes_queries_that_do_not_grow_with_the_followers(
     writing the outbox: as many queries for two followers as for ten, in any languages."""
     _forum, topic, _starter = thread
     run_tasks()
-    post = services.reply(verified_member(), topic, "Une réponse.")
+    post = services.reply(author=verified_member(), topic=topic, body="Une réponse.")
     run_tasks()
     if hidden:
-        services.set_topic_state(StaffFactory(), topic, hidden=True)
+        services.set_topic_state(moderator=StaffFactory(), topic=topic, hidden=True)
     moderators = Group.objects.get(name=MODERATORS_GROUP)
     expected = 3 if hidden else 2
     for count in (2, 10):
@@ -504,7 +508,9 @@ def test_writing_a_blog_posts_emails_takes_queries_that_do_not_grow_with_the_fol
     django_assert_num_queries,
 ):
     author = verified_member()
-    blog_post = blog_services.write_blog_post(author, publish=True, title="Titre", body="Texte.")
+    blog_post = blog_services.write_blog_post(
+        author=author, publish=True, title="Titre", body="Texte."
+    )
     for count in (2, 10):
         Subscription.objects.filter(blog_author=author).delete()
         OutgoingEmail.objects.all().delete()

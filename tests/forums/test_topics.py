@@ -17,6 +17,8 @@ from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connection
+from django.db.models.signals import post_save
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -36,6 +38,7 @@ from forums.seed import load_forums
 from network.models import Member, Visibility
 from tests.factories import MemberFactory, ProjectFactory, StaffFactory, ThemeFactory, verify
 from tests.forms import form_values
+from tests.forums.caches import OutageCache
 from tests.html import Node, find, find_all, parse, text, tr, tr_count
 
 INDEX = "/fr/forums/"
@@ -82,7 +85,9 @@ def author(db):
 
 @pytest.fixture
 def topic(forum, author):
-    return services.start_topic(author, forum, "Transferts et épargne", "Premier message.")
+    return services.start_topic(
+        author=author, forum=forum, title="Transferts et épargne", body="Premier message."
+    )
 
 
 def forum_url(forum: Forum) -> str:
@@ -161,8 +166,8 @@ def post_article(response, post: Post) -> Node:
 def test_forum_index_shows_categories_with_counts_and_last_poster(client, forum, topic, author):
     other = Forum.objects.create(name="Gouvernance locale", slug="gouvernance", order=2)
     replier = make_member(name="Carlos Pérez")
-    services.reply(replier, topic, "Bonne idée.")
-    services.start_topic(author, forum, "Deuxième sujet", "Texte.")
+    services.reply(author=replier, topic=topic, body="Bonne idée.")
+    services.start_topic(author=author, forum=forum, title="Deuxième sujet", body="Texte.")
 
     response = client.get(INDEX)
 
@@ -181,8 +186,8 @@ def test_forum_index_shows_categories_with_counts_and_last_poster(client, forum,
 
 
 def test_forum_index_counts_hidden_topics_for_moderators_only(client, forum, topic, author):
-    hidden = services.start_topic(author, forum, "Sujet caché", "Texte.")
-    services.set_topic_state(make_moderator(), hidden, hidden=True)
+    hidden = services.start_topic(author=author, forum=forum, title="Sujet caché", body="Texte.")
+    services.set_topic_state(moderator=make_moderator(), topic=hidden, hidden=True)
 
     anonymous = find(parse(client.get(INDEX)), "li", "forum-row")
     assert text(find(anonymous, "span", "topic-count")).startswith("1")
@@ -204,11 +209,13 @@ def test_forum_index_names_a_deleted_account_former_member(client, forum, topic,
 
 
 def test_forum_lists_pinned_topics_first_then_newest_activity(client, forum, author):
-    old = services.start_topic(author, forum, "Ancien", "a")
-    pinned = services.start_topic(author, forum, "Épinglé", "b")
-    recent = services.start_topic(author, forum, "Récent", "c")
-    services.reply(make_member(name="Replier"), old, "relance")  # old is now the most active
-    services.set_topic_state(make_moderator(), pinned, pinned=True)
+    old = services.start_topic(author=author, forum=forum, title="Ancien", body="a")
+    pinned = services.start_topic(author=author, forum=forum, title="Épinglé", body="b")
+    recent = services.start_topic(author=author, forum=forum, title="Récent", body="c")
+    services.reply(
+        author=make_member(name="Replier"), topic=old, body="relance"
+    )  # old is now the most active
+    services.set_topic_state(moderator=make_moderator(), topic=pinned, pinned=True)
 
     response = client.get(forum_url(forum))
 
@@ -227,7 +234,7 @@ def test_forum_lists_pinned_topics_first_then_newest_activity(client, forum, aut
 
 def test_forum_is_paginated(client, forum, author):
     for n in range(30):
-        services.start_topic(author, forum, f"Sujet {n}", "x")
+        services.start_topic(author=author, forum=forum, title=f"Sujet {n}", body="x")
     first = parse(client.get(forum_url(forum)))
     second = parse(client.get(forum_url(forum) + "?page=2"))
     assert len(find_all(first, "li", "topic-row")) == 25
@@ -237,8 +244,8 @@ def test_forum_is_paginated(client, forum, author):
 
 @pytest.mark.parametrize("who", ACTORS)
 def test_forum_page_for_each_actor(client, forum, topic, author, who):
-    hidden = services.start_topic(author, forum, "Sujet caché", "Texte.")
-    services.set_topic_state(make_moderator(), hidden, hidden=True)
+    hidden = services.start_topic(author=author, forum=forum, title="Sujet caché", body="Texte.")
+    services.set_topic_state(moderator=make_moderator(), topic=hidden, hidden=True)
     actor(who, client, author)
 
     response = client.get(forum_url(forum))
@@ -287,7 +294,7 @@ def test_topic_page_for_each_actor(client, topic, author, who):
 
 
 def test_hidden_topic_is_404_but_for_moderators(client, topic, author):
-    services.set_topic_state(make_moderator(), topic, hidden=True)
+    services.set_topic_state(moderator=make_moderator(), topic=topic, hidden=True)
     assert client.get(topic_url(topic)).status_code == 404
     client.force_login(author)
     assert client.get(topic_url(topic)).status_code == 404
@@ -297,9 +304,11 @@ def test_hidden_topic_is_404_but_for_moderators(client, topic, author):
 
 def test_topic_page_shows_author_links_dates_and_edited_mark(client, topic, author):
     hidden_profile = make_member(name="Discrète", visibility=Visibility.NOBODY)
-    post = services.reply(hidden_profile, topic, "Moi aussi.")
+    post = services.reply(author=hidden_profile, topic=topic, body="Moi aussi.")
     first = topic.posts.first()
-    services.edit_post(author, first, "Premier message, revu.")
+    services.edit_post(
+        editor=author, post=first, body="Premier message, revu.", version=first.version
+    )
 
     response = client.get(topic_url(topic))
 
@@ -322,8 +331,8 @@ def test_topic_page_names_deleted_accounts_former_member(client, topic, author):
 
 def test_hidden_post_is_a_placeholder_but_for_moderators(client, topic, author):
     moderator = make_moderator()
-    post = services.reply(make_member(), topic, "Texte déplacé")
-    services.hide_post(moderator, post, "Hors sujet")
+    post = services.reply(author=make_member(), topic=topic, body="Texte déplacé")
+    services.hide_post(moderator=moderator, post=post, reason="Hors sujet")
 
     for who in (None, author, make_member()):
         if who:
@@ -345,7 +354,13 @@ def test_topic_page_shows_its_project_country_and_theme(client, forum, author):
     project = ProjectFactory(title="Projet d'Upala")
     theme = ThemeFactory(name="Transferts", name_en="Remittances")
     topic = services.start_topic(
-        author, forum, "Lié", "x", project=project, country="CR", theme=theme
+        author=author,
+        forum=forum,
+        title="Lié",
+        body="x",
+        project=project,
+        country="CR",
+        theme=theme,
     )
     links = find(parse(client.get(topic_url(topic))), "ul", "topic-links")
     assert find_all(links, "a", href=project.get_absolute_url())
@@ -357,23 +372,23 @@ def test_topic_page_explains_locked_and_ediscussion_dates(client, forum, author)
     member = make_member()
     client.force_login(member)
     moderator = make_moderator()
-    locked = services.start_topic(author, forum, "Verrouillé", "x")
-    services.set_topic_state(moderator, locked, locked=True)
+    locked = services.start_topic(author=author, forum=forum, title="Verrouillé", body="x")
+    services.set_topic_state(moderator=moderator, topic=locked, locked=True)
     now = timezone.now()
     future = services.start_topic(
-        moderator,
-        forum,
-        "À venir",
-        "x",
+        author=moderator,
+        forum=forum,
+        title="À venir",
+        body="x",
         kind=TopicKind.EDISCUSSION,
         starts_at=now + datetime.timedelta(days=2),
         ends_at=now + datetime.timedelta(days=9),
     )
     past = services.start_topic(
-        moderator,
-        forum,
-        "Passée",
-        "x",
+        author=moderator,
+        forum=forum,
+        title="Passée",
+        body="x",
         kind=TopicKind.EDISCUSSION,
         starts_at=now - datetime.timedelta(days=9),
         ends_at=now - datetime.timedelta(days=2),
@@ -419,7 +434,7 @@ def test_post_redirect_lands_on_the_posts_page(client, topic, index, page):
 
 
 def test_post_redirect_of_a_hidden_topic_is_404(client, topic):
-    services.set_topic_state(make_moderator(), topic, hidden=True)
+    services.set_topic_state(moderator=make_moderator(), topic=topic, hidden=True)
     post = topic.posts.get()
     assert client.get(reverse("forums:post", kwargs={"pk": post.pk})).status_code == 404
     assert client.get(reverse("forums:post", kwargs={"pk": 987654})).status_code == 404
@@ -450,10 +465,10 @@ def test_unread_skips_hidden_posts_for_members(client, topic):
     reader = make_member()
     client.force_login(reader)
     client.get(topic_url(topic))
-    reply = services.reply(make_member(), topic, "nouveau")
-    hidden = services.reply(make_member(), topic, "caché")
-    services.hide_post(make_moderator(), hidden, "spam")
-    services.hide_post(make_moderator(), reply, "spam")
+    reply = services.reply(author=make_member(), topic=topic, body="nouveau")
+    hidden = services.reply(author=make_member(), topic=topic, body="caché")
+    services.hide_post(moderator=make_moderator(), post=hidden, reason="spam")
+    services.hide_post(moderator=make_moderator(), post=reply, reason="spam")
     unread = reverse("forums:topic_unread", kwargs={"slug": topic.slug})
     assert client.get(unread).url.endswith(f"#post-{posts[-1].pk}")
 
@@ -599,7 +614,9 @@ def test_reply_from_the_topic_page_and_counters(client, topic, forum):
 
 def test_quote_prefills_the_reply_with_a_blockquote(client, topic, author):
     quoted = topic.posts.get()
-    services.edit_post(author, quoted, "Première ligne\n\nDeuxième ligne")
+    services.edit_post(
+        editor=author, post=quoted, body="Première ligne\n\nDeuxième ligne", version=quoted.version
+    )
     client.force_login(make_member())
 
     for url in (reply_url(topic), topic_url(topic)):
@@ -615,9 +632,9 @@ def test_quote_prefills_the_reply_with_a_blockquote(client, topic, author):
 
 
 def test_quote_ignores_posts_of_other_topics_hidden_posts_and_garbage(client, forum, topic):
-    other = services.start_topic(make_member(), forum, "Autre", "Ailleurs")
-    hidden = services.reply(make_member(), topic, "Caché")
-    services.hide_post(make_moderator(), hidden, "spam")
+    other = services.start_topic(author=make_member(), forum=forum, title="Autre", body="Ailleurs")
+    hidden = services.reply(author=make_member(), topic=topic, body="Caché")
+    services.hide_post(moderator=make_moderator(), post=hidden, reason="spam")
     client.force_login(make_member())
     for quote in (other.posts.get().pk, hidden.pk, "abc", "-1", "99999999"):
         form = form_values(client.get(f"{reply_url(topic)}?quote={quote}"), "reply-form")
@@ -633,7 +650,7 @@ def test_quote_link_on_each_post_for_those_who_can_reply(client, topic):
 
 
 def test_locked_topic_refuses_replies(client, topic):
-    services.set_topic_state(make_moderator(), topic, locked=True)
+    services.set_topic_state(moderator=make_moderator(), topic=topic, locked=True)
     member = make_member()
     client.force_login(member)
 
@@ -645,22 +662,23 @@ def test_locked_topic_refuses_replies(client, topic):
     assert client.get(reply_url(topic)).status_code == 403
 
 
-def test_locked_while_writing_keeps_the_text_with_the_error(client, topic, monkeypatch):
-    """Locked between the page's check and the service's: the service's error, 400."""
+def test_locked_while_writing_keeps_the_text_with_the_error(client, topic):
+    """The reply form was opened, then a moderator locked the topic: the reply is refused
+    with the reason, and the text written is still in the form."""
     client.force_login(make_member())
-    monkeypatch.setattr("forums.views.topics.posting_refusal", lambda request, topic=None: "")
-    services.set_topic_state(make_moderator(), topic, locked=True)
+    form = form_values(client.get(reply_url(topic)), "reply-form")
+    services.set_topic_state(moderator=make_moderator(), topic=topic, locked=True)
 
-    response = client.post(reply_url(topic), {"body": "Mon texte"})
+    response = client.post(reply_url(topic), {**form, "body": "Mon texte"})
 
-    assert response.status_code == 400
+    assert response.status_code == 403
     assert textarea(response, "reply-form") == "Mon texte"
     assert tr("This topic is locked: it takes no more replies.") in text(parse(response))
     assert topic.posts.count() == 1
 
 
 def test_reply_to_a_hidden_topic_is_404(client, topic):
-    services.set_topic_state(make_moderator(), topic, hidden=True)
+    services.set_topic_state(moderator=make_moderator(), topic=topic, hidden=True)
     client.force_login(make_member())
     assert client.post(reply_url(topic), {"body": "x"}).status_code == 404
 
@@ -690,7 +708,7 @@ def test_edit_a_post_for_each_actor(client, topic, author, who):
     actor(who, client, author)
 
     get = client.get(edit_url(post))
-    response = client.post(edit_url(post), {"body": "Texte revu"})
+    response = client.post(edit_url(post), {"body": "Texte revu", "version": post.version})
 
     post.refresh_from_db()
     if who == "anonymous":
@@ -733,10 +751,10 @@ def test_edit_end_to_end_keeps_a_revision_and_shows_the_edited_mark(client, topi
 
 
 def test_author_cannot_edit_a_hidden_post(client, topic, author):
-    post = services.reply(author, topic, "Mauvais")
-    services.hide_post(make_moderator(), post, "spam")
+    post = services.reply(author=author, topic=topic, body="Mauvais")
+    services.hide_post(moderator=make_moderator(), post=post, reason="spam")
     client.force_login(author)
-    assert client.post(edit_url(post), {"body": "Meilleur"}).status_code == 403
+    assert client.post(edit_url(post), {"body": "Meilleur", "version": 1}).status_code == 403
     post.refresh_from_db()
     assert post.body == "Mauvais"
 
@@ -747,6 +765,80 @@ def test_edit_with_bad_input_is_400(client, topic, author):
     assert client.post(edit_url(post), {"body": ""}).status_code == 400
     assert client.post(edit_url(post), {"body": "x" * 20001}).status_code == 400
     assert client.get(reverse("forums:edit_post", kwargs={"pk": 987654})).status_code == 404
+
+
+def hidden_values(response, form_id: str) -> dict:
+    """The hidden fields of a form, whatever the status of the response."""
+    form = find(parse(response), "form", id=form_id)
+    return {
+        node.attrs["name"]: node.attrs.get("value", "")
+        for node in find_all(form, "input", type="hidden")
+    }
+
+
+def test_two_people_editing_one_post_the_second_sees_both_texts_and_loses_nothing(
+    client, topic, author
+):
+    post = topic.posts.get()
+    moderator_client = Client()
+    moderator_client.force_login(make_moderator())
+    client.force_login(author)
+    mine = form_values(client.get(edit_url(post)), "edit-form")
+    theirs = form_values(moderator_client.get(edit_url(post)), "edit-form")
+    saved = moderator_client.post(edit_url(post), theirs | {"body": "Corrigé par la modération."})
+    assert saved.status_code == 302
+
+    response = client.post(edit_url(post), mine | {"body": "Ma **nouvelle** version."})
+
+    assert response.status_code == 409
+    conflict = find(parse(response), "section", "edit-conflict")
+    assert tr(
+        "Someone else saved this text after you opened it. Their version is shown below, "
+        "and yours is still in the form: compare them, then save again."
+    ) in text(conflict)
+    assert text(find(conflict, "div", "saved-text")) == "Corrigé par la modération."
+    assert textarea(response, "edit-form") == "Ma **nouvelle** version."
+    post.refresh_from_db()
+    assert post.body == "Corrigé par la modération."
+
+    # Sent again once read, it replaces the saved text knowingly; every text is kept.
+    again = hidden_values(response, "edit-form") | {
+        "body": "Ma **nouvelle** version.",
+        "language": "fr",
+    }
+    assert client.post(edit_url(post), again).status_code == 302
+    post.refresh_from_db()
+    assert (post.body, post.version) == ("Ma **nouvelle** version.", 3)
+    assert list(post.revisions.order_by("version").values_list("version", "body")) == [
+        (1, "Premier message."),
+        (2, "Corrigé par la modération."),
+    ]
+
+
+def test_an_edit_sent_twice_is_saved_once_without_a_conflict(client, topic, author):
+    post = topic.posts.get()
+    client.force_login(author)
+    form = form_values(client.get(edit_url(post)), "edit-form") | {"body": "Revu."}
+
+    first = client.post(edit_url(post), form)
+    second = client.post(edit_url(post), form)
+
+    assert first.status_code == second.status_code == 302
+    post.refresh_from_db()
+    assert (post.body, post.version, post.revisions.count()) == ("Revu.", 2, 1)
+
+
+def test_an_edit_form_from_before_versions_is_a_conflict_not_an_overwrite(client, topic, author):
+    post = topic.posts.get()
+    services.edit_post(editor=author, post=post, body="Déjà revu.", version=post.version)
+    client.force_login(author)
+
+    response = client.post(edit_url(post), {"body": "Écrit sur une vieille page."})
+
+    assert response.status_code == 409
+    assert textarea(response, "edit-form") == "Écrit sur une vieille page."
+    post.refresh_from_db()
+    assert post.body == "Déjà revu."
 
 
 # --- preview -------------------------------------------------------------------------------
@@ -768,6 +860,59 @@ def test_preview_needs_a_post_and_a_login(client, db):
     client.force_login(make_member())
     assert client.get(PREVIEW).status_code == 405
     assert client.post(PREVIEW, {"body": "x" * 20001}).status_code == 400
+
+
+# --- double submissions --------------------------------------------------------------------
+
+
+def test_a_reply_sent_twice_is_written_once(client, topic):
+    client.force_login(make_member())
+    form = form_values(client.get(reply_url(topic)), "reply-form") | {"body": "Une fois."}
+
+    first = client.post(reply_url(topic), form)
+    second = client.post(reply_url(topic), form)
+
+    reply = topic.posts.get(body="Une fois.")
+    assert first.status_code == second.status_code == 302
+    assert first.url == second.url == f"{topic_url(topic)}?page=1#post-{reply.pk}"
+    topic.refresh_from_db()
+    assert topic.post_count == 2
+
+
+def test_a_new_topic_sent_twice_is_started_once(client, forum):
+    client.force_login(make_member())
+    form = form_values(client.get(new_topic_url(forum)), "topic-form")
+    form |= {"title": "Épargne des migrants", "body": "Comment investir ?"}
+
+    first = client.post(new_topic_url(forum), form)
+    second = client.post(new_topic_url(forum), form)
+
+    topic = Topic.objects.get()
+    assert first.status_code == second.status_code == 302
+    assert first.url == second.url == topic_url(topic)
+    assert topic.posts.count() == 1
+
+
+def test_the_same_words_from_a_new_form_are_a_new_reply(client, topic):
+    """A form is guarded, not a text: the same words sent from the form shown again (a
+    person who means to say it twice) are a second reply."""
+    client.force_login(make_member())
+    for _ in range(2):
+        form = form_values(client.get(reply_url(topic)), "reply-form") | {"body": "Merci !"}
+        assert client.post(reply_url(topic), form).status_code == 302
+    assert topic.posts.filter(body="Merci !").count() == 2
+
+
+def test_a_refused_reply_sent_again_once_allowed_is_written(client, topic):
+    """Nothing is recorded for a refused form: sent again (once the member may), it
+    writes the reply."""
+    member = make_member(verified=False)
+    client.force_login(member)
+    form = {"body": "Me voici.", "submission": "5f0f9c5e-2d6e-4c8e-9a57-0c1b1c1d1e1f"}
+    assert client.post(reply_url(topic), form).status_code == 403
+    verify(member)
+    assert client.post(reply_url(topic), form).status_code == 302
+    assert topic.posts.filter(body="Me voici.").count() == 1
 
 
 # --- rate limits ---------------------------------------------------------------------------
@@ -795,6 +940,62 @@ def test_posting_past_the_rate_limit_is_429_and_saves_nothing(client, settings, 
     # Someone else may still write.
     client.force_login(make_member())
     assert client.post(reply_url(topic), {"body": "autre"}).status_code == 302
+
+
+@pytest.fixture
+def outage_cache(settings):
+    """A cache that can go away during a request (``tests.forums.caches``)."""
+    settings.CACHES = {"default": {"BACKEND": "tests.forums.caches.OutageCache"}}
+    OutageCache.down = False
+    yield OutageCache
+    OutageCache.down = False
+
+
+@pytest.fixture
+def cache_gone_once_a_post_is_written(outage_cache):
+    """The cache server goes away the moment a post is written."""
+
+    def cache_goes_away(sender, instance, created, **kwargs):
+        if created:
+            outage_cache.down = True
+
+    post_save.connect(cache_goes_away, sender=Post, dispatch_uid="test-cache-goes-away")
+    yield
+    post_save.disconnect(sender=Post, dispatch_uid="test-cache-goes-away")
+
+
+def test_a_cache_gone_once_the_reply_is_written_does_not_turn_it_into_an_error(
+    client, topic, cache_gone_once_a_post_is_written
+):
+    client.force_login(make_member())
+
+    response = client.post(reply_url(topic), {"body": "Ma réponse."})
+
+    reply = topic.posts.get(body="Ma réponse.")
+    assert response.status_code == 302
+    assert response.url == f"{topic_url(topic)}?page=1#post-{reply.pk}"
+
+
+def test_a_cache_gone_once_the_topic_is_written_does_not_turn_it_into_an_error(
+    client, forum, cache_gone_once_a_post_is_written
+):
+    client.force_login(make_member())
+
+    response = client.post(new_topic_url(forum), {"title": "Un sujet", "body": "Le début."})
+
+    assert response.status_code == 302
+    assert response.url == topic_url(Topic.objects.get())
+
+
+def test_a_cache_out_of_reach_lets_members_post_and_is_logged(client, topic, outage_cache, caplog):
+    client.force_login(make_member())
+    outage_cache.down = True
+
+    response = client.post(reply_url(topic), {"body": "Toujours là."})
+
+    assert response.status_code == 302
+    assert topic.posts.filter(body="Toujours là.").exists()
+    assert "Rate limit forum_post not counted" in caplog.text
 
 
 def test_forum_post_rate_limit_is_configured(settings):
@@ -904,7 +1105,7 @@ def test_xss_payloads_do_not_survive_in_titles_and_posts(client, forum, payload)
     assert link.attrs["rel"].split() == ["nofollow", "ugc", "noopener"]
     assert_no_xss(client.post(PREVIEW, {"body": payload}).content.decode(), "preview fragment")
     # Moderators read hidden posts in full: still sanitised.
-    services.hide_post(make_moderator(), post, payload)
+    services.hide_post(moderator=make_moderator(), post=post, reason=payload)
     client.force_login(make_moderator())
     assert_no_xss(re.sub(r"<form\b[^>]*>", "", main_html(client.get(topic_url(topic)))), "mod")
 
@@ -922,8 +1123,10 @@ def make_forums(count: int, author):
     for n in range(count):
         forum = Forum.objects.create(name=f"Forum {n}", slug=f"forum-{n}", order=n)
         for m in range(3):
-            topic = services.start_topic(author, forum, f"Sujet {n}-{m}", "x")
-            services.reply(make_member(), topic, "réponse")
+            topic = services.start_topic(
+                author=author, forum=forum, title=f"Sujet {n}-{m}", body="x"
+            )
+            services.reply(author=make_member(), topic=topic, body="réponse")
 
 
 @pytest.mark.parametrize("logged_in", [False, True])
@@ -934,7 +1137,7 @@ def test_forum_index_queries_do_not_grow(client, author, logged_in):
     few = count_queries(client, INDEX)
     make_forums_more = [Forum.objects.create(name=f"Plus {n}", slug=f"plus-{n}") for n in range(5)]
     for forum in make_forums_more:
-        services.start_topic(make_member(), forum, "Encore", "x")
+        services.start_topic(author=make_member(), forum=forum, title="Encore", body="x")
     assert count_queries(client, INDEX) == few
     # Anonymous: forums with their counts, their last topics. Logged in: + session, member,
     # moderator check. (Slack of 2 for what other parts add to every page.)
@@ -947,12 +1150,14 @@ def test_forum_page_queries_do_not_grow(client, forum, logged_in):
         client.force_login(make_member())
     authors = [make_member() for _ in range(5)]
     for n in range(5):
-        topic = services.start_topic(authors[n], forum, f"Sujet {n}", "x")
-        services.reply(make_member(), topic, "r")
+        topic = services.start_topic(author=authors[n], forum=forum, title=f"Sujet {n}", body="x")
+        services.reply(author=make_member(), topic=topic, body="r")
     five = count_queries(client, forum_url(forum))
     for n in range(45):
-        topic = services.start_topic(make_member(), forum, f"Autre {n}", "x")
-        services.reply(make_member(), topic, "r")
+        topic = services.start_topic(
+            author=make_member(), forum=forum, title=f"Autre {n}", body="x"
+        )
+        services.reply(author=make_member(), topic=topic, body="r")
     assert count_queries(client, forum_url(forum)) == five
     # Anonymous: forum, count, topics. Logged in: + session, member, moderator check,
     # verified email (may they start a topic?), read marks.
@@ -964,11 +1169,11 @@ def test_topic_page_queries_do_not_grow(client, forum, who):
     viewer = {"anonymous": None, "verified": make_member, "moderator": make_moderator}[who]
     if viewer:
         client.force_login(viewer())
-    small = services.start_topic(make_member(), forum, "Petit", "x")
+    small = services.start_topic(author=make_member(), forum=forum, title="Petit", body="x")
     for n in range(9):
         Post.objects.create(topic=small, author=make_member(), body=f"r{n}")
     services.refresh_topic(small)
-    big = services.start_topic(make_member(), forum, "Grand", "x")
+    big = services.start_topic(author=make_member(), forum=forum, title="Grand", body="x")
     for n in range(99):
         Post.objects.create(topic=big, author=make_member(), body=f"r{n}", is_hidden=n % 10 == 0)
     services.refresh_topic(big)
@@ -992,17 +1197,21 @@ def test_project_page_lists_its_topics_visible_to_the_viewer(client, forum, auth
     other_project = ProjectFactory()
     moderator = make_moderator()
     topics = [
-        services.start_topic(author, forum, f"Sur le projet {n}", "x", project=project)
+        services.start_topic(
+            author=author, forum=forum, title=f"Sur le projet {n}", body="x", project=project
+        )
         for n in range(6)
     ]
-    services.set_topic_state(moderator, topics[5], hidden=True)
-    services.start_topic(author, forum, "Ailleurs", "x", project=other_project)
+    services.set_topic_state(moderator=moderator, topic=topics[5], hidden=True)
+    services.start_topic(
+        author=author, forum=forum, title="Ailleurs", body="x", project=other_project
+    )
     now = timezone.now()
     ediscussion = services.start_topic(
-        moderator,
-        forum,
-        "E-discussion close",
-        "x",
+        author=moderator,
+        forum=forum,
+        title="E-discussion close",
+        body="x",
         project=project,
         kind=TopicKind.EDISCUSSION,
         starts_at=now - datetime.timedelta(days=9),
