@@ -19,9 +19,8 @@ from network.models import Member
 from projects.models import Project
 from tests.factories import MemberFactory, OrganisationFactory, ProjectFactory
 
-# The backup reads the database from another connection: the test's rows must be committed
-# (and the data the migrations made is put back afterwards, for the tests that follow).
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+# The backup reads the database from another connection: the test's rows must be committed.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 REPORT = b"%PDF-1.4\nRapport final du projet.\n"
 

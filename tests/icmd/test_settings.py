@@ -72,7 +72,7 @@ def test_smtp_url_gives_host_port_credentials_and_tls():
         "password": "p@ss",
         "use_ssl": False,
         "use_tls": True,
-        "timeout": 20,
+        "timeout": 10,
     }
     assert mailer_from_url("smtps://smtp.example.org")["OPTIONS"]["port"] == 465
 
