@@ -109,9 +109,43 @@ class ReadOnlyMixin:
 
 
 class Pagination(PageNumberPagination):
+    """Pages of ``page_size`` items, or as many as ``?page_size=`` asks, from 1 to
+    ``max_page_size``: any other number is refused with 400 (rather than quietly giving
+    pages of another size than asked)."""
+
     page_size = 20
     page_size_query_param = "page_size"
     max_page_size = 100
+
+    def get_page_size(self, request):
+        asked = request.query_params.get(self.page_size_query_param, "").strip()
+        if not asked:
+            return self.page_size
+        try:
+            size = int(asked)
+        except ValueError:
+            size = 0
+        if not 1 <= size <= self.max_page_size:
+            message = _("“%(size)s” is not a page size: give a number from 1 to %(maximum)d.")
+            raise ValidationError(
+                {
+                    self.page_size_query_param: [
+                        message % {"size": asked[:20], "maximum": self.max_page_size}
+                    ]
+                }
+            )
+        return size
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"] |= {
+                    "minimum": 1,
+                    "maximum": self.max_page_size,
+                    "default": self.page_size,
+                }
+        return parameters
 
 
 class ProjectPagination(Pagination):

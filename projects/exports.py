@@ -1,5 +1,6 @@
 """Downloads of the filtered project list: the same rows, in the same order, as the list page
-shows (all its pages), here as CSV; ``projects.iati`` writes the IATI XML.
+shows (all its pages), here as CSV; ``projects.iati`` writes the IATI XML, and
+``projects.downloads`` serves both (streamed, cached, rate-limited).
 
 The CSV is in the language of the page it is downloaded from (``/en/projects/export.csv``):
 column names, countries, choices, and the catalogue's texts (titles, localities, objectives,
@@ -7,24 +8,17 @@ names of organisations, themes and phases), each in that language where it is tr
 else in French (then English, then Spanish), as the site shows it."""
 
 import csv
+from collections.abc import Iterable, Iterator
 
-from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from projects.filters import ProjectFilter
+from projects.downloads import in_blocks, serve_download
 from projects.models import PartnershipRole, Project
 
 # A spreadsheet reads a cell that starts with one of these as a formula.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 LIST_SEPARATOR = "; "
-
-
-def filtered_projects(request):
-    """The published projects the list page shows for this query string, in its order, ready
-    to be listed. Invalid filters are ignored, as the list page ignores them."""
-    filterset = ProjectFilter(request.GET, queryset=Project.objects.published())
-    return filterset.qs.for_listing()
 
 
 def neutralised(value) -> str:
@@ -77,16 +71,34 @@ def csv_row(project: Project, page_url: str) -> list:
     ]
 
 
+class Line:
+    """What ``csv.writer`` writes to: it hands back each row it is given, as text."""
+
+    def write(self, text: str) -> str:
+        return text
+
+
+def csv_chunks(projects: Iterable[Project], absolute_url) -> Iterator[bytes]:
+    """The CSV file of ``projects`` (from ``for_listing()``), in UTF-8 blocks: first a
+    byte-order mark (so that Excel reads accents right) and the header row, then one row
+    per project; ``absolute_url(path)`` makes the pages' links absolute."""
+    writer = csv.writer(Line())
+    header = writer.writerow(neutralised(cell) for cell in csv_header())
+    yield f"\ufeff{header}".encode()
+    yield from in_blocks(
+        writer.writerow(
+            neutralised(cell) for cell in csv_row(project, absolute_url(project.get_absolute_url()))
+        ).encode()
+        for project in projects
+    )
+
+
 def projects_csv(request):
-    """The filtered project list as CSV: UTF-8 with a byte-order mark (so that Excel reads
-    accents right), a header row, one row per project."""
-    filename = f"icmd-projects-{timezone.localdate():%Y-%m-%d}.csv"
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.write("\ufeff")
-    writer = csv.writer(response)
-    writer.writerow(neutralised(cell) for cell in csv_header())
-    for project in filtered_projects(request):
-        row = csv_row(project, request.build_absolute_uri(project.get_absolute_url()))
-        writer.writerow(neutralised(cell) for cell in row)
-    return response
+    """The filtered project list as CSV, streamed (see ``projects.downloads``)."""
+    return serve_download(
+        request,
+        kind="csv",
+        content_type="text/csv; charset=utf-8",
+        filename=f"icmd-projects-{timezone.localdate():%Y-%m-%d}.csv",
+        write=lambda projects: csv_chunks(projects, request.build_absolute_uri),
+    )

@@ -8,9 +8,10 @@ from django_countries import countries
 from django_countries.fields import Country
 
 from common.pagination import paginate
-from projects.exports import filtered_projects
+from projects.downloads import serve_download
 from projects.filters import ProjectFilter
 from projects.iati import activities_document
+from projects.iati.export import activities_chunks
 from projects.models import Organisation, Project, Theme, natural_order
 
 
@@ -136,23 +137,23 @@ def statistics(request):
 # --- IATI downloads ----------------------------------------------------------------------
 
 
-def iati_response(content: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type="application/xml; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
 def projects_iati(request):
-    """The filtered project list (all its pages, in its order) as an IATI activities file."""
-    projects = list(filtered_projects(request))
-    if not projects:  # the schema requires at least one activity
-        return render(request, "projects/iati_empty.html", status=404)
-    filename = f"icmd-iati-activities-{timezone.localdate():%Y-%m-%d}.xml"
-    return iati_response(activities_document(projects, request.build_absolute_uri), filename)
+    """The filtered project list (all its pages, in its order) as an IATI activities file,
+    streamed (see ``projects.downloads``)."""
+    return serve_download(
+        request,
+        kind="xml",
+        content_type="application/xml; charset=utf-8",
+        filename=f"icmd-iati-activities-{timezone.localdate():%Y-%m-%d}.xml",
+        write=lambda projects: activities_chunks(projects, request.build_absolute_uri),
+        empty_page="projects/iati_empty.html",  # the schema requires at least one activity
+    )
 
 
 def project_iati(request, slug):
     """One published project as an IATI activities file."""
     project = get_object_or_404(Project.objects.published().for_listing(), slug=slug)
     content = activities_document([project], request.build_absolute_uri)
-    return iati_response(content, f"icmd-iati-{project.slug}.xml")
+    response = HttpResponse(content, content_type="application/xml; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="icmd-iati-{project.slug}.xml"'
+    return response

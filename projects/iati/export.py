@@ -1,8 +1,13 @@
 """Writing projects as an IATI 2.03 activities file (the mapping is in the package's
-documentation, ``projects/iati/__init__.py``)."""
+documentation, ``projects/iati/__init__.py``).
+
+The file is written one activity at a time (``activities_chunks``), so that a catalogue of
+any size is streamed in blocks without ever being held whole in memory. Each activity
+declares the portal's own namespace (``icmd``) itself, and so stands alone."""
 
 import re
 from calendar import monthrange
+from collections.abc import Iterable, Iterator
 from datetime import date, timedelta
 
 from django.conf import settings
@@ -12,6 +17,7 @@ from django.utils.translation import gettext as _
 from lxml import etree
 
 from common.translation import LANGUAGE_CODES, current_language, localized_field
+from projects import downloads
 from projects.iati.codes import (
     DEFAULT_LANGUAGE,
     DESCRIPTION_GENERAL,
@@ -99,18 +105,30 @@ def translations(message: str) -> dict[str, str]:
     return found
 
 
-def add_activity(root, project: Project, absolute_url) -> None:
-    activity = element(
-        root,
+class FileContext:
+    """What every activity of one file shares, worked out once for the file."""
+
+    def __init__(self, absolute_url):
+        self.absolute_url = absolute_url  # makes a path absolute
+        self.themes_uri = absolute_url(reverse("api:theme-list"))
+        self.estimated_start_note = translations(ESTIMATED_START_NOTE)
+
+
+def activity_element(project: Project, context: FileContext):
+    """The ``<iati-activity>`` of ``project``, an element of its own."""
+    absolute_url = context.absolute_url
+    attributes = {
+        "last-updated-datetime": project.updated.replace(microsecond=0).isoformat(),
+        XML_LANG: DEFAULT_LANGUAGE,
+        "default-currency": project.funding_currency,
+        icmd("slug"): project.slug,
+        icmd("phase"): project.phase.slug,
+        icmd("duration-months"): project.duration_months,
+    }
+    activity = etree.Element(
         "iati-activity",
-        {
-            "last-updated-datetime": project.updated.replace(microsecond=0).isoformat(),
-            XML_LANG: DEFAULT_LANGUAGE,
-            "default-currency": project.funding_currency,
-            icmd("slug"): project.slug,
-            icmd("phase"): project.phase.slug,
-            icmd("duration-months"): project.duration_months,
-        },
+        {name: xml_text(value) for name, value in attributes.items()},
+        nsmap={"icmd": ICMD_NAMESPACE},
     )
     element(activity, "iati-identifier", text=activity_identifier(project))
     reporting_org = element(
@@ -165,18 +183,21 @@ def add_activity(root, project: Project, absolute_url) -> None:
             "activity-date",
             {"type": "1", "iso-date": project.phase.start_date, icmd("estimated"): "phase-start"},
         )
-        narratives(estimated, translations(ESTIMATED_START_NOTE))
+        narratives(estimated, context.estimated_start_note)
 
     element(activity, "recipient-country", {"code": project.country.code, "percentage": "100"})
     locality = texts_by_language(project, "locality")
     if locality:
         narratives(element(element(activity, "location"), "name"), locality)
-    themes_uri = absolute_url(reverse("api:theme-list"))
     for theme in project.themes.all():
         tag = element(
             activity,
             "tag",
-            {"vocabulary": THEME_VOCABULARY, "vocabulary-uri": themes_uri, "code": theme.slug},
+            {
+                "vocabulary": THEME_VOCABULARY,
+                "vocabulary-uri": context.themes_uri,
+                "code": theme.slug,
+            },
         )
         narratives(tag, texts_by_language(theme, "name"))
 
@@ -200,19 +221,50 @@ def add_activity(root, project: Project, absolute_url) -> None:
     narratives(element(page, "title"), title)
     element(page, "category", {"code": WEB_PAGE_CATEGORY})
     element(page, "language", {"code": current_language()})
+    return activity
 
 
-def activities_document(projects, absolute_url) -> bytes:
-    """An IATI 2.03 activities file of ``projects`` (at least one, from ``for_listing()``);
+class Collected:
+    """What ``etree.xmlfile`` writes to: the bytes written since they were last taken."""
+
+    def __init__(self):
+        self.parts = []
+        self.size = 0
+
+    def write(self, data: bytes) -> None:
+        self.parts.append(data)
+        self.size += len(data)
+
+    def take(self) -> bytes:
+        data = b"".join(self.parts)
+        self.parts, self.size = [], 0
+        return data
+
+
+def activities_chunks(projects: Iterable[Project], absolute_url) -> Iterator[bytes]:
+    """An IATI 2.03 activities file of ``projects`` (at least one, from ``for_listing()``),
+    in blocks of about ``downloads.BLOCK_SIZE`` bytes, the first one (the file's opening) at once;
     ``absolute_url(path)`` makes the links absolute."""
-    root = etree.Element(
-        "iati-activities",
-        {
+    context = FileContext(absolute_url)
+    output = Collected()
+    with etree.xmlfile(output, encoding="UTF-8") as xml:
+        xml.write_declaration()
+        attributes = {
             "version": IATI_VERSION,
             "generated-datetime": timezone.now().replace(microsecond=0).isoformat(),
-        },
-        nsmap={"icmd": ICMD_NAMESPACE},
-    )
-    for project in projects:
-        add_activity(root, project, absolute_url)
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+        }
+        with xml.element("iati-activities", attributes, nsmap={"icmd": ICMD_NAMESPACE}):
+            xml.write("\n")
+            xml.flush()
+            yield output.take()
+            for project in projects:
+                xml.write(activity_element(project, context), pretty_print=True)
+                xml.flush()
+                if output.size >= downloads.BLOCK_SIZE:
+                    yield output.take()
+    yield output.take() + b"\n"
+
+
+def activities_document(projects: Iterable[Project], absolute_url) -> bytes:
+    """The whole file of ``activities_chunks``, for a few projects."""
+    return b"".join(activities_chunks(projects, absolute_url))

@@ -163,3 +163,10 @@ def add_translations(catalogue: SimpleNamespace) -> SimpleNamespace:
     catalogue.first.name_es = "Primera fase (2008–2012)"
     catalogue.first.save()
     return catalogue
+
+
+def body(response) -> bytes:
+    """The whole body of a response, streamed (a download) or not; read once, then kept."""
+    if not hasattr(response, "whole_body"):
+        response.whole_body = response.getvalue()
+    return response.whole_body

@@ -297,11 +297,27 @@ def test_empty_list_has_zero_totals(client, catalogue):
     assert page["totals"] == {"projects": 0, "countries": 0, "funding": []}
 
 
-def test_page_size_is_capped_and_bad_pages_are_404_in_json(client, catalogue):
-    assert len(get_json(client, f"{LIST}?page_size=1000")["results"]) == 4
-    assert len(get_json(client, f"{LIST}?page_size=abc")["results"]) == 4
+def test_bad_pages_are_404_in_json(client, catalogue):
     for page in ["0", "99", "abc", "-1"]:
         assert get_json(client, f"{LIST}?page={page}&page_size=2", status=404)["detail"]
+
+
+@pytest.mark.parametrize("size", ["1000", "101", "0", "-5", "abc", "2.5"])
+@pytest.mark.parametrize("endpoint", [LIST, f"{API}/organisations/", f"{API}/countries/"])
+def test_a_page_size_out_of_bounds_is_refused_with_the_bounds(client, catalogue, endpoint, size):
+    errors = get_json(client, f"{endpoint}?page_size={size}", status=400)
+
+    assert list(errors) == ["page_size"]
+    message = errors["page_size"][0]
+    assert f"“{size}”" in message and "1" in message and "100" in message
+
+
+def test_a_page_size_within_bounds_is_given(client, catalogue):
+    assert len(get_json(client, f"{LIST}?page_size=100")["results"]) == 4
+    assert len(get_json(client, f"{LIST}?page_size=1")["results"]) == 1
+    assert len(get_json(client, f"{LIST}?page_size=")["results"]) == 4  # the default, 20
+    english = get_json(client, f"{LIST}?page_size=500&lang=en", status=400)
+    assert english["page_size"] == ["“500” is not a page size: give a number from 1 to 100."]
 
 
 # --- languages -----------------------------------------------------------------------------
@@ -693,6 +709,10 @@ def test_schema_generates_without_warnings(tmp_path):
         lang = next(p for p in operation["parameters"] if p["name"] == "lang")
         assert set(lang["schema"]["enum"]) == {"fr", "en", "es"}
         assert "400" in operation["responses"]
+    for name in ["projects", "organisations", "countries", "themes", "phases"]:
+        operation = schema["paths"][f"{API}/{name}/"]["get"]
+        page_size = next(p for p in operation["parameters"] if p["name"] == "page_size")
+        assert (page_size["schema"]["minimum"], page_size["schema"]["maximum"]) == (1, 100)
     project = schema["components"]["schemas"]["Project"]["properties"]
     for field in ["title", "locality", "objective", "description"]:
         assert project[field]["description"]

@@ -22,6 +22,7 @@ from tests.projects.open_data import (
     C,
     D,
     add_translations,
+    body,
     build_catalogue,
     html_titles,
 )
@@ -31,9 +32,9 @@ CSV = "/fr/projects/export.csv"
 
 def read_csv(response) -> list[dict[str, str]]:
     assert response.status_code == 200
-    body = response.content.decode("utf-8")
-    assert body.startswith("\ufeff")
-    return list(csv.DictReader(io.StringIO(body.removeprefix("\ufeff"))))
+    text = body(response).decode("utf-8")
+    assert text.startswith("\ufeff")
+    return list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff"))))
 
 
 def header(language="fr") -> list[str]:
@@ -105,8 +106,8 @@ def test_csv_is_utf8_with_bom_a_header_and_a_dated_filename(client, catalogue):
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     today = timezone.localdate().isoformat()
     assert response["Content-Disposition"] == f'attachment; filename="icmd-projects-{today}.csv"'
-    assert response.content.startswith(b"\xef\xbb\xbf")
-    lines = response.content.decode("utf-8-sig").splitlines()
+    assert body(response).startswith(b"\xef\xbb\xbf")
+    lines = body(response).decode("utf-8-sig").splitlines()
     assert next(csv.reader(lines[:1])) == header()
     assert len(lines) == 1 + 4
 
@@ -180,10 +181,10 @@ def test_invalid_filters_are_ignored_as_the_list_page_ignores_them(client, catal
 
 
 def test_unpublished_projects_are_not_exported(client, catalogue):
-    body = client.get(CSV).content.decode("utf-8-sig")
+    text = body(client.get(CSV)).decode("utf-8-sig")
 
-    assert "Projet en préparation" not in body
-    assert "Partenaire confidentiel" not in body
+    assert "Projet en préparation" not in text
+    assert "Partenaire confidentiel" not in text
     assert set(column(read_csv(client.get(CSV)), "title")) == {A, B, C, D}
 
 
