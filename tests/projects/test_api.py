@@ -309,7 +309,8 @@ def test_a_page_size_out_of_bounds_is_refused_with_the_bounds(client, catalogue,
 
     assert list(errors) == ["page_size"]
     message = errors["page_size"][0]
-    assert f"“{size}”" in message and "1" in message and "100" in message
+    # In the API's default language, French: the value given and the bounds.
+    assert f"« {size} »" in message and "de 1 à 100" in message
 
 
 def test_a_page_size_within_bounds_is_given(client, catalogue):
