@@ -60,6 +60,7 @@ format: install
 bench: prepare
 	$(PY) bench/catalogue.py
 	$(PY) bench/search.py
+	$(PY) bench/exports.py
 
 # The database and the uploaded files, into a new folder under var/backups/ (BACKUP_ARGS:
 # e.g. "--dir /srv/backups --keep 14"); `make restore FROM=var/backups/<folder>` puts one

@@ -305,6 +305,11 @@ if not DEBUG:
     if env_bool("DJANGO_BEHIND_PROXY", False):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# Behind one reverse proxy (DJANGO_BEHIND_PROXY=1), allauth's per-address rate limits (and
+# those built on them: downloads, the admin's login) count the address the proxy appended
+# to X-Forwarded-For, not the proxy's own (which every visitor would share).
+ALLAUTH_TRUSTED_PROXY_COUNT = 1 if env_bool("DJANGO_BEHIND_PROXY", False) else 0
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -42,6 +42,14 @@ def test_production_settings_pass_the_deploy_check():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_behind_a_proxy_rate_limits_count_the_forwarded_address():
+    code = "from django.conf import settings; print(settings.ALLAUTH_TRUSTED_PROXY_COUNT)"
+    behind = manage("shell", "-c", code, **PRODUCTION, DJANGO_BEHIND_PROXY="1")
+    direct = manage("shell", "-c", code, **PRODUCTION)
+    last = [result.stdout.split()[-1] for result in (behind, direct)]
+    assert last == ["1", "0"], behind.stderr
+
+
 def test_production_refuses_to_start_without_a_secret_key():
     env = {**PRODUCTION, "DJANGO_SECRET_KEY": ""}
     result = manage("check", **env)

@@ -255,6 +255,20 @@ def test_anonymous_downloads_past_the_limit_get_429_in_the_page_language(
     assert visitor.get(CSV, REMOTE_ADDR="198.51.100.7").status_code == 200
 
 
+def test_behind_a_proxy_each_visitor_has_their_own_allowance(
+    visitor, catalogue, low_limits, settings
+):
+    """Two visitors reaching the site through one reverse proxy (same REMOTE_ADDR): the
+    proxy's X-Forwarded-For entry tells them apart, so one's downloads do not use up the
+    other's."""
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1  # as DJANGO_BEHIND_PROXY=1 sets it
+    proxy = {"REMOTE_ADDR": "10.0.0.2"}
+    first = {**proxy, "HTTP_X_FORWARDED_FOR": "203.0.113.10"}
+    second = {**proxy, "HTTP_X_FORWARDED_FOR": "203.0.113.20"}
+    assert [visitor.get(CSV, **first).status_code for _ in range(4)] == [200] * 3 + [429]
+    assert visitor.get(CSV, **second).status_code == 200
+
+
 def test_a_client_that_has_the_current_download_may_still_ask_whether_it_changed(
     visitor, catalogue, low_limits
 ):
