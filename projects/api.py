@@ -370,6 +370,11 @@ class ReadOnlyAPIRootView(ReadOnlyMixin, APIRootView):
 class SchemaView(ReadOnlyMixin, SpectacularAPIView):
     authentication_classes = []  # the same for everyone
 
+    def _get_version_parameter(self, request):
+        """The API has one version, in its URLs (/api/v1/): ``?version=`` is ignored (it
+        would otherwise end up in a header, where a line break is an error)."""
+        return None
+
 
 class DocsView(ReadOnlyMixin, SpectacularSwaggerView):
     # The same for everyone; and its HTML error page must not look the user up, which would

@@ -8,6 +8,7 @@ names of organisations, themes and phases), each in that language where it is tr
 else in French (then English, then Spanish), as the site shows it."""
 
 import csv
+import re
 from collections.abc import Iterable, Iterator
 
 from django.utils import timezone
@@ -16,15 +17,17 @@ from django.utils.translation import gettext as _
 from projects.downloads import in_blocks, serve_download
 from projects.models import PartnershipRole, Project
 
-# A spreadsheet reads a cell that starts with one of these as a formula.
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+# A spreadsheet reads a cell as a formula when it starts with one of these, also after
+# spaces, line breaks or other control characters (which it skips), or with a tab or
+# carriage return itself.
+FORMULA = re.compile(r"^[\s\x00-\x1f\x7f]*[=+\-@]|^[\t\r]")
 LIST_SEPARATOR = "; "
 
 
 def neutralised(value) -> str:
     """The cell's text, with a leading quote if a spreadsheet would take it for a formula."""
     text = "" if value is None else str(value)
-    return f"'{text}" if text.startswith(FORMULA_TRIGGERS) else text
+    return f"'{text}" if FORMULA.match(text) else text
 
 
 def csv_header() -> list[str]:

@@ -120,7 +120,9 @@ def with_author_links(request, posts) -> None:
 def quoted_text(request, topic: Topic) -> str:
     """The reply's opening when ``?quote=<post>`` names a post of this topic."""
     raw = request.GET.get("quote", "")
-    if not raw.isdigit():
+    # Digits in ASCII only ("²" and "①" are digits to Python, not to int()), and no more
+    # than an id can have.
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 18):
         return ""
     posts = Post.objects.visible_to(request.user if viewer_is_moderator(request) else None)
     post = posts.select_related("author").filter(topic=topic, pk=int(raw)).first()

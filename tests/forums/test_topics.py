@@ -636,9 +636,11 @@ def test_quote_ignores_posts_of_other_topics_hidden_posts_and_garbage(client, fo
     hidden = services.reply(author=make_member(), topic=topic, body="Caché")
     services.hide_post(moderator=make_moderator(), post=hidden, reason="spam")
     client.force_login(make_member())
-    for quote in (other.posts.get().pk, hidden.pk, "abc", "-1", "99999999"):
-        form = form_values(client.get(f"{reply_url(topic)}?quote={quote}"), "reply-form")
-        assert form["body"] == ""
+    for quote in (other.posts.get().pk, hidden.pk, "abc", "-1", "99999999", "²", "①", "9" * 4400):
+        for url in (reply_url(topic), topic_url(topic)):
+            response = client.get(url, {"quote": quote})
+            assert response.status_code == 200
+            assert form_values(response, "reply-form")["body"] == ""
 
 
 def test_quote_link_on_each_post_for_those_who_can_reply(client, topic):

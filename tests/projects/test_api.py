@@ -731,6 +731,15 @@ def test_schema_is_served(client, db):
     assert f"{API}/projects/" in response.json()["paths"]
 
 
+@pytest.mark.parametrize("version", ["\r\n", "a\nb", "1"])
+def test_the_schema_ignores_a_version_parameter(client, db, version):
+    response = client.get("/api/schema/", {"format": "json", "version": version})
+
+    assert response.status_code == 200
+    assert "\n" not in response["Content-Disposition"]
+    assert f"{API}/projects/" in response.json()["paths"]
+
+
 def test_docs_are_served_from_our_own_static_files(client, db):
     response = client.get("/api/docs/")
 

@@ -212,6 +212,10 @@ def test_accents_and_typographic_characters_come_through_intact(client, catalogu
         "@SUM(1+1)*cmd|' /C calc'!A0",
         "\t=1+1",
         "\r=1+1",
+        "\n=1+1",
+        ' =HYPERLINK("http://evil.example/","clic")',
+        "  \x0b+1",
+        "\x1b@SUM(1)",
     ],
 )
 def test_cells_that_look_like_formulas_are_neutralised(client, db, dangerous):
