@@ -135,7 +135,7 @@ def _recipients(subscriptions, author_id):
     for subscription in (
         subscriptions.exclude(member_id=author_id)
         .filter(member__in=reachable)
-        .select_related("member", "topic", "forum", "blog_author")
+        .select_related("member")  # the rest is read through ids
     ):
         chosen.setdefault(subscription.member_id, subscription)
     return list(chosen.values())
