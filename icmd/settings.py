@@ -10,6 +10,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
 from icmd import localdb
@@ -70,6 +71,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy, Permissions-Policy and the other headers of every response,
+    # static files included (before WhiteNoise).
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "common.security.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -93,6 +98,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.csp",
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
@@ -188,10 +194,13 @@ ACCOUNT_RATE_LIMITS = {
     "delete_account": "5/15m/user",
     "forum_post": "10/m/user,100/d/user",
     "forum_flag": "5/m/user,30/d/user",
+    "blog_post": "10/h/user,30/d/user",
     # Downloads of the project list (CSV, IATI XML): anonymous clients per IP address,
     # members per account.
     "export": "10/m/ip",
     "export_member": "60/m/user",
+    # Browsers' reports of Content-Security-Policy violations, per address.
+    "csp_report": "30/m/ip",
 }
 
 # Languages: French first (the default), then English and Spanish; URLs carry the language.
@@ -302,13 +311,62 @@ if not DEBUG:
     SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", str(60 * 60 * 24 * 365)))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
-    if env_bool("DJANGO_BEHIND_PROXY", False):
-        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
-# Behind one reverse proxy (DJANGO_BEHIND_PROXY=1), allauth's per-address rate limits (and
-# those built on them: downloads, the admin's login) count the address the proxy appended
-# to X-Forwarded-For, not the proxy's own (which every visitor would share).
-ALLAUTH_TRUSTED_PROXY_COUNT = 1 if env_bool("DJANGO_BEHIND_PROXY", False) else 0
+# Behind reverse proxies (DJANGO_BEHIND_PROXY=1), HTTPS is read from X-Forwarded-Proto and a
+# client's address from X-Forwarded-For: the entry added by the outermost of the
+# DJANGO_TRUSTED_PROXIES proxies (default 1: nginx in front), never one the client wrote.
+# Every rate limit per address (allauth's, the admin's login, downloads, the API) reads it
+# through common.security.client_address.
+BEHIND_PROXY = env_bool("DJANGO_BEHIND_PROXY", False)
+_proxies = os.environ.get("DJANGO_TRUSTED_PROXIES", "1").strip()
+if not _proxies.isdecimal() or not 1 <= int(_proxies) <= 10:
+    raise ImproperlyConfigured("DJANGO_TRUSTED_PROXIES: the number of proxies in front, 1 to 10.")
+TRUSTED_PROXIES = int(_proxies) if BEHIND_PROXY else 0
+if BEHIND_PROXY and not DEBUG:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Content-Security-Policy (Django's own, django.middleware.csp) on every response: nothing
+# but the site's own files; no inline script or style except a <style> or <script> carrying
+# the request's nonce ({{ csp_nonce }}); no framing, no plugin, no <base>, forms post here
+# only. Violations are reported to /csp-report/ (logged, rate-limited). For a rollout,
+# DJANGO_CSP_REPORT_ONLY=1 only reports what the policy would block.
+CSP_REPORT_URL = "/csp-report/"
+CONTENT_SECURITY_POLICY = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF, CSP.NONCE],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+    "report-uri": CSP_REPORT_URL,
+    "report-to": "csp",
+}
+if not DEBUG:
+    CONTENT_SECURITY_POLICY["upgrade-insecure-requests"] = True
+if env_bool("DJANGO_CSP_REPORT_ONLY", False):
+    SECURE_CSP = {}
+    SECURE_CSP_REPORT_ONLY = {
+        directive: value
+        for directive, value in CONTENT_SECURITY_POLICY.items()
+        if directive != "upgrade-insecure-requests"  # not allowed in a report-only policy
+    }
+else:
+    SECURE_CSP = CONTENT_SECURITY_POLICY
+    SECURE_CSP_REPORT_ONLY = {}
+# Browser features the site never uses, refused to every page and anything it embeds.
+PERMISSIONS_POLICY = (
+    "accelerometer=(), autoplay=(), camera=(), display-capture=(), encrypted-media=(), "
+    "fullscreen=(), geolocation=(), gyroscope=(), hid=(), idle-detection=(), "
+    "magnetometer=(), microphone=(), midi=(), payment=(), picture-in-picture=(), "
+    "publickey-credentials-get=(), screen-wake-lock=(), serial=(), usb=(), "
+    "xr-spatial-tracking=(), browsing-topics=()"
+)
+# A violation report larger than this (bytes) is refused (413).
+CSP_REPORT_MAX_BYTES = 16 * 1024
 
 LOGGING = {
     "version": 1,
@@ -328,8 +386,8 @@ EXPORT_CACHE_DIR = Path(os.environ.get("DJANGO_EXPORT_CACHE_DIR") or BASE_DIR / 
 
 # Open data: the read-only REST API under /api/v1/, its OpenAPI schema (/api/schema/) and
 # its documentation (/api/docs/, served from our own static files). Anonymous clients are
-# throttled per IP address in the default cache (shared by every worker); behind a proxy
-# (DJANGO_BEHIND_PROXY=1) the address is the one the proxy appended to X-Forwarded-For.
+# throttled per IP address (common.security.client_address) in the default cache, shared by
+# every worker.
 API_ANON_RATE = os.environ.get("DJANGO_API_ANON_RATE", "120/minute")
 _requests, _slash, _period = API_ANON_RATE.partition("/")
 _periods = {"second", "minute", "hour", "day"}
@@ -342,7 +400,6 @@ REST_FRAMEWORK = {
     # The API's views use a subclass of AnonRateThrottle that reads this rate at each request.
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"anon": API_ANON_RATE},
-    "NUM_PROXIES": 1 if env_bool("DJANGO_BEHIND_PROXY", False) else 0,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
 SPECTACULAR_SETTINGS = {

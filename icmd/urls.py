@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+from common.security import csp_report
 from icmd import views
 from icmd.admin_login import rate_limited_admin_login
 from network.views.accounts import signup
@@ -18,6 +19,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     # Open data: REST API (/api/v1/), OpenAPI schema and docs; not language-prefixed.
     path("api/", include("projects.api")),
+    # Browsers' reports of Content-Security-Policy violations (common/security.py).
+    path("csp-report/", csp_report, name="csp_report"),
 ]
 
 urlpatterns += i18n_patterns(

@@ -10,6 +10,7 @@ from django.urls import reverse, translate_url
 
 from common.mail import in_language
 from common.outbox import queue_message
+from common.security import client_address
 from common.translation import current_language
 from network.models import Member
 
@@ -46,6 +47,11 @@ class AccountAdapter(DefaultAccountAdapter):
                 password, get_user_model()(name=name.strip())
             )
         return password
+
+    def get_client_ip(self, request) -> str:
+        """The address every rate limit per address counts (allauth's, the admin's login,
+        downloads): the client's, as the trusted proxies saw it."""
+        return client_address(request)
 
     def pre_authenticate(self, request, **credentials):
         """Past the limit of failed logins (ACCOUNT_RATE_LIMITS["login_failed"]), answer 429

@@ -37,6 +37,7 @@ from rest_framework.routers import APIRootView, DefaultRouter
 from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle
 
+from common.security import client_address
 from common.translation import LANGUAGE_CODES, natural_localized_order
 from projects.filters import ProjectFilter, catalogue_countries
 from projects.models import Organisation, Partnership, Phase, Project, Theme
@@ -58,12 +59,16 @@ ANY_ID = r"[^/\x00]+"
 
 
 class AnonymousRateThrottle(AnonRateThrottle):
-    """DRF's throttle of anonymous clients (per IP address, in the default cache), reading
+    """DRF's throttle of anonymous clients (per client address, in the default cache), reading
     its rate from the settings at each request rather than once at import, so that a
     changed ``REST_FRAMEWORK`` setting (as in tests) takes effect."""
 
     def get_rate(self):
         return api_settings.DEFAULT_THROTTLE_RATES[self.scope]
+
+    def get_ident(self, request):
+        """The client's address as the trusted proxies saw it, like every other limit."""
+        return client_address(request)
 
 
 def language_parameter(query) -> str | None:

@@ -22,11 +22,21 @@ from forums.blog_forms import BlogPostForm, FollowForm
 from forums.models import BlogPost, BlogPostKind, BlogPostStatus, Forum, Subscription, Topic
 from forums.notifications import read_unsubscribe_token
 from forums.services import EditConflict, ForumError, can_post
-from forums.views.topics import refusal_status, show_refusal
+from forums.views.topics import TooFast, refusal_status, show_refusal, within_rate_limit
 from network.models import Member
 
 BLOG_POSTS_PER_PAGE = 10
 FEED_LENGTH = 20
+# Writing a post and publishing a draft count against this rate (ACCOUNT_RATE_LIMITS): a
+# published post emails the author's followers.
+WRITING_RATE_LIMIT = "blog_post"
+
+
+def too_many_posts() -> str:
+    return _(
+        "You have written many posts in a short while: this one was not saved. Please try "
+        "again later (your text is still below)."
+    )
 
 
 def _refused(request, reason, status=HTTPStatus.FORBIDDEN):
@@ -158,12 +168,17 @@ def write_blog_post(request):
         with once(form.cleaned_data["submission"], member=request.user) as submission:
             if submission.result_url:  # the same form, sent again: nothing new
                 return redirect(submission.result_url)
+            if not within_rate_limit(request, WRITING_RATE_LIMIT):
+                raise TooFast
             blog_post = blog_services.write_blog_post(
                 author=request.user,
                 publish=request.POST.get("action") == "publish",
                 **form.written_text(),
             )
             submission.result_url = blog_post.get_absolute_url()
+    except TooFast:
+        form.add_error(None, too_many_posts())
+        return _render_form(request, form, status=HTTPStatus.TOO_MANY_REQUESTS)
     except ForumError as error:
         show_refusal(form, error)
         return _render_form(request, form, status=refusal_status(error))
@@ -183,12 +198,20 @@ def edit_blog_post(request, slug):
     form = BlogPostForm(request.POST, instance=blog_post)
     if not form.is_valid():
         return _render_form(request, form, blog_post, status=HTTPStatus.BAD_REQUEST)
+    publish = request.POST.get("action") == "publish"
+    if (
+        publish
+        and blog_post.status != BlogPostStatus.PUBLISHED
+        and not within_rate_limit(request, WRITING_RATE_LIMIT)
+    ):
+        form.add_error(None, too_many_posts())
+        return _render_form(request, form, blog_post, status=HTTPStatus.TOO_MANY_REQUESTS)
     try:
         blog_post = blog_services.update_blog_post(
             editor=request.user,
             blog_post=blog_post,
             version=form.cleaned_data["version"],
-            publish=request.POST.get("action") == "publish",
+            publish=publish,
             **form.written_text(),
         )
     except EditConflict as conflict:

@@ -297,6 +297,40 @@ def test_a_blog_post_sent_twice_is_written_once(client, author):
     assert first.url == second.url == post.get_absolute_url()
 
 
+def test_writing_past_the_rate_limit_is_429_and_saves_nothing(client, author, settings):
+    """Each published post emails the author's followers: one member cannot publish 30
+    posts in two seconds. A draft published later counts too; editing does not."""
+    settings.ACCOUNT_RATE_LIMITS = {**settings.ACCOUNT_RATE_LIMITS, "blog_post": "3/h/user"}
+    client.force_login(author)
+    for number in range(2):
+        published = {"title": f"Billet {number}", "body": "Texte", "action": "publish"}
+        assert client.post(WRITE, published).status_code == 302
+    assert client.post(WRITE, {"title": "Brouillon", "body": "Texte"}).status_code == 302
+    draft = BlogPost.objects.get(title="Brouillon")
+    edit_url = f"/fr/blog/{draft.slug}/edit/"
+    saved_again = form_values(client.get(edit_url), "blog-post-form") | {"body": "Relu"}
+    assert client.post(edit_url, saved_again).status_code == 302  # not counted
+
+    too_many = client.post(WRITE, {"title": "Quatrième", "body": "Mon texte", "action": "publish"})
+    publishing = form_values(client.get(edit_url), "blog-post-form") | {"action": "publish"}
+    too_many_published = client.post(edit_url, publishing)
+
+    assert too_many.status_code == too_many_published.status_code == 429
+    assert tr(
+        "You have written many posts in a short while: this one was not saved. Please try "
+        "again later (your text is still below)."
+    ) in text(parse(too_many))
+    assert "Mon texte" in too_many.content.decode()  # the text is still in the form
+    assert BlogPost.objects.filter(author=author).count() == 3
+    draft.refresh_from_db()
+    assert draft.status == BlogPostStatus.DRAFT
+    # Someone else may still publish.
+    client.force_login(verified_member())
+    assert (
+        client.post(WRITE, {"title": "Autre", "body": "x", "action": "publish"}).status_code == 302
+    )
+
+
 def test_a_blog_post_edited_in_two_tabs_shows_the_conflict_and_loses_nothing(client, author):
     post = blog_post(author, "Upala")
     edit_url = f"/fr/blog/{post.slug}/edit/"

@@ -42,12 +42,38 @@ def test_production_settings_pass_the_deploy_check():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_behind_a_proxy_rate_limits_count_the_forwarded_address():
-    code = "from django.conf import settings; print(settings.ALLAUTH_TRUSTED_PROXY_COUNT)"
-    behind = manage("shell", "-c", code, **PRODUCTION, DJANGO_BEHIND_PROXY="1")
-    direct = manage("shell", "-c", code, **PRODUCTION)
-    last = [result.stdout.split()[-1] for result in (behind, direct)]
-    assert last == ["1", "0"], behind.stderr
+def setting(name: str, **env) -> str:
+    code = f"from django.conf import settings; print(repr(settings.{name}))"
+    result = manage("shell", "-c", code, **env)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip().splitlines()[-1]
+
+
+def test_behind_proxies_rate_limits_count_the_address_the_proxies_saw():
+    assert setting("TRUSTED_PROXIES", **PRODUCTION) == "0"
+    assert setting("TRUSTED_PROXIES", **PRODUCTION, DJANGO_BEHIND_PROXY="1") == "1"
+    two = {**PRODUCTION, "DJANGO_BEHIND_PROXY": "1", "DJANGO_TRUSTED_PROXIES": "2"}
+    assert setting("TRUSTED_PROXIES", **two) == "2"
+
+
+def test_a_wrong_number_of_proxies_stops_the_start():
+    env = {**PRODUCTION, "DJANGO_BEHIND_PROXY": "1", "DJANGO_TRUSTED_PROXIES": "one"}
+    result = manage("check", **env)
+    assert result.returncode != 0
+    assert "DJANGO_TRUSTED_PROXIES" in result.stderr
+
+
+def test_production_pages_ask_the_browser_to_upgrade_insecure_requests():
+    assert "'upgrade-insecure-requests': True" in setting("SECURE_CSP", **PRODUCTION)
+    assert "upgrade-insecure-requests" not in setting("SECURE_CSP", DJANGO_DEBUG="1")
+
+
+def test_the_policy_can_be_rolled_out_in_report_only_mode():
+    env = {**PRODUCTION, "DJANGO_CSP_REPORT_ONLY": "1"}
+    assert setting("SECURE_CSP", **env) == "{}"
+    report_only = setting("SECURE_CSP_REPORT_ONLY", **env)
+    assert "'default-src'" in report_only and "'report-uri': '/csp-report/'" in report_only
+    assert "upgrade-insecure-requests" not in report_only
 
 
 def test_production_refuses_to_start_without_a_secret_key():

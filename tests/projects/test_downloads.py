@@ -261,7 +261,7 @@ def test_behind_a_proxy_each_visitor_has_their_own_allowance(
     """Two visitors reaching the site through one reverse proxy (same REMOTE_ADDR): the
     proxy's X-Forwarded-For entry tells them apart, so one's downloads do not use up the
     other's."""
-    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1  # as DJANGO_BEHIND_PROXY=1 sets it
+    settings.TRUSTED_PROXIES = 1  # as DJANGO_BEHIND_PROXY=1 sets it
     proxy = {"REMOTE_ADDR": "10.0.0.2"}
     first = {**proxy, "HTTP_X_FORWARDED_FOR": "203.0.113.10"}
     second = {**proxy, "HTTP_X_FORWARDED_FOR": "203.0.113.20"}
