@@ -1,4 +1,7 @@
-"""Turning text that people write into safe HTML."""
+"""Turning text that people write into safe HTML, and keeping invisible control characters
+out of it."""
+
+import re
 
 import nh3
 from markdown_it import MarkdownIt
@@ -41,3 +44,17 @@ def render_markdown(text: str) -> str:
         url_schemes={"http", "https", "mailto"},
         link_rel="nofollow ugc noopener",
     )
+
+
+# C0 and C1 control characters, DEL included, except tab, line feed and carriage return.
+_CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# What breaks a line: kept out of one-line texts (names, titles, subjects of emails).
+_LINE_BREAKS = re.compile("[\t\n\r\u2028\u2029]+")
+
+
+def without_control_characters(text: str, *, one_line: bool = False) -> str:
+    """``text`` without control characters, which no one types on purpose, which XML
+    (feeds) refuses and which, in a name, could end an email header; ``one_line``: line
+    breaks and tabs become spaces too."""
+    text = _CONTROL_CHARACTERS.sub("", text)
+    return _LINE_BREAKS.sub(" ", text) if one_line else text

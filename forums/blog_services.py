@@ -7,6 +7,7 @@ before it reads what it changes, and takes no other lock.
 """
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -21,6 +22,18 @@ from forums.services import (
     edit_conflict_message,
     insert_with_unique_slug,
 )
+from network.models import Member
+
+
+def blog_authors_visible_to(viewer):
+    """The members ``viewer`` may know as blog authors, and so follow: those whose profile
+    they may see, and anyone with a published blog post (its byline is public). Anyone
+    else (a hidden profile, an unconfirmed or closed account, staff who never wrote) is
+    unknown, exactly like an id that does not exist."""
+    published = BlogPost.objects.published().filter(kind=BlogPostKind.BLOG, author=OuterRef("pk"))
+    return Member.objects.filter(is_active=True, deleted_at__isnull=True).filter(
+        Q(pk__in=Member.objects.visible_to(viewer).values("pk")) | Exists(published)
+    )
 
 
 def lock_blog_post(pk: int) -> BlogPost:

@@ -1,9 +1,10 @@
 from decimal import Decimal
 from functools import lru_cache
+from urllib.parse import urlsplit
 
 from django import template
 from django.conf import settings
-from django.urls import translate_url
+from django.urls import Resolver404, resolve, reverse, translate_url
 from django.utils.formats import number_format
 from django.utils.html import conditional_escape, escape, format_html, linebreaks
 from django.utils.safestring import mark_safe
@@ -52,12 +53,24 @@ def percent_of(value, total):
 def language_links(context):
     """The current page in each site language: [(code, name in that language, url, is_current)]."""
     request = context.get("request")
-    path = request.get_full_path() if request else "/"
+    # One leading slash: "//evil.example/en/" is a path of this site, never another host.
+    path = "/" + (request.get_full_path() if request else "/").lstrip("/")
     current = get_language()
     return [
-        (code, get_language_info(code)["name_local"], translate_url(path, code), code == current)
+        (code, get_language_info(code)["name_local"], _in_language(path, code), code == current)
         for code, _name in settings.LANGUAGES
     ]
+
+
+def _in_language(path: str, code: str) -> str:
+    """``path`` in language ``code``; the home page in that language when ``path`` is no
+    page of the site (a 404)."""
+    try:
+        resolve(urlsplit(path).path)
+    except Resolver404:
+        with override(code):
+            return reverse("home")
+    return translate_url(path, code)
 
 
 @register.inclusion_tag("partials/funding.html")

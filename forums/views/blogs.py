@@ -5,6 +5,7 @@ from http import HTTPStatus
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.syndication.views import Feed
+from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
@@ -17,6 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from common.idempotency import once
 from common.pagination import paginate
+from common.text import without_control_characters
 from forums import blog_services, services
 from forums.blog_forms import BlogPostForm, FollowForm
 from forums.models import BlogPost, BlogPostKind, BlogPostStatus, Forum, Subscription, Topic
@@ -244,11 +246,14 @@ class BlogRssFeed(Feed):
     def items(self):
         return _listing(self.kind)[:FEED_LENGTH]
 
+    # Texts saved before control characters were stripped on input would make the whole
+    # feed invalid XML (a 500 for every reader): stripped here too.
     def item_title(self, item):
-        return item.title
+        return without_control_characters(item.title, one_line=True)
 
     def item_description(self, item):
-        return item.body_html  # rendered from Markdown and sanitised on save
+        # Rendered from Markdown and sanitised on save.
+        return without_control_characters(item.body_html)
 
     def item_pubdate(self, item):
         return item.published_at
@@ -257,7 +262,7 @@ class BlogRssFeed(Feed):
         return item.updated
 
     def item_author_name(self, item):
-        return item.author.display_name
+        return without_control_characters(item.author.display_name, one_line=True)
 
 
 class BlogAtomFeed(BlogRssFeed):
@@ -285,7 +290,12 @@ def _follow_target(request, kind, pk):
         return get_object_or_404(Topic.objects.visible_to(request.user), pk=pk)
     if kind == "forum":
         return get_object_or_404(Forum, pk=pk)
-    return get_object_or_404(Member.objects.filter(is_active=True, deleted_at__isnull=True), pk=pk)
+    authors = blog_services.blog_authors_visible_to(request.user)
+    if request.POST.get("action") == "unfollow":  # someone followed before may be left
+        authors = Member.objects.distinct().filter(
+            Q(pk__in=authors.values("pk")) | Q(blog_followers__member=request.user)
+        )
+    return get_object_or_404(authors, pk=pk)
 
 
 def _target_url(kind, target):

@@ -506,6 +506,24 @@ ATOM = "{http://www.w3.org/2005/Atom}"
 
 
 @pytest.mark.parametrize("kind", ["blog", "news"])
+@pytest.mark.parametrize("feed", ["rss", "atom"])
+def test_one_control_character_does_not_break_a_feed(client, author, kind, feed):
+    """Saved before control characters were refused on input (or typed by staff): the
+    feed stays valid XML for every reader, without the character."""
+    author.name = "Awa\x0b Ndiaye"
+    author.save()
+    blog_post(author, "Escape\x1b[31m rouge", kind=kind, body="Texte\x0b avec\x07 contrôle")
+
+    response = client.get(f"/fr/{kind}/feed/{feed}/")
+
+    assert response.status_code == 200
+    ET.fromstring(response.content)  # well-formed
+    content = response.content.decode()
+    assert "Escape[31m rouge" in content
+    assert "Texte avec contrôle" in content
+
+
+@pytest.mark.parametrize("kind", ["blog", "news"])
 def test_rss_feed(client, author, kind):
     now = timezone.now()
     for number in range(22):
@@ -628,6 +646,42 @@ def test_follow_refuses_what_cannot_be_followed(client, targets, author):
     client.force_login(verified_member())
     data = {"kind": "topic", "target": hidden.pk, "action": "follow"}
     assert client.post(FOLLOW, data).status_code == 404
+    assert not Subscription.objects.exists()
+
+
+@pytest.mark.parametrize("who", ["hidden profile", "unconfirmed", "staff", "closed"])
+def test_following_a_member_reveals_nobody_the_reader_may_not_see(client, who):
+    """The button's answer names whom it follows: an id of a member the reader may not
+    see answers exactly like an id that does not exist."""
+    if who == "hidden profile":
+        target = verified_member(name="Nadia Cachée", visibility="nobody")
+    elif who == "unconfirmed":
+        target = MemberFactory(name="Nadia Cachée")
+    elif who == "staff":
+        target = StaffFactory(name="Nadia Cachée", visibility="nobody")
+    else:
+        target = verified_member(name="Nadia Cachée", is_active=False)
+    client.force_login(verified_member())
+    follow = {"kind": "blog_author", "action": "follow"}
+
+    hidden = client.post(FOLLOW, follow | {"target": target.pk}, follow=True)
+    unknown = client.post(FOLLOW, follow | {"target": 999_999}, follow=True)
+
+    assert hidden.status_code == unknown.status_code == 404
+    assert "Nadia" not in hidden.content.decode()
+    assert not Subscription.objects.exists()
+
+
+def test_an_author_with_a_published_post_may_be_followed_whatever_their_profile(client):
+    author = verified_member(name="Nadia Auteure", visibility="nobody")
+    blog_post(author)
+    client.force_login(verified_member())
+    data = {"kind": "blog_author", "target": author.pk, "action": "follow"}
+    assert client.post(FOLLOW, data).status_code == 302
+    assert Subscription.objects.get().blog_author == author
+    # Followed before the author hid everything: they may still be unfollowed.
+    BlogPost.objects.update(status=BlogPostStatus.DRAFT)
+    assert client.post(FOLLOW, data | {"action": "unfollow"}).status_code == 302
     assert not Subscription.objects.exists()
 
 

@@ -383,6 +383,18 @@ class TestLanguageSwitch:
             assert response.status_code == 200, href
             assert language_links(response)[href[1:3]] == href
 
+    def test_on_a_page_that_does_not_exist_the_links_stay_on_the_site(self, client, db):
+        """A 404 at "//evil.example/en/" (a path of this site, which a browser would read as
+        another host if written back as a link) links each language's home page."""
+        for path in ("//evil.example/en/", "/fr/no-such-page/", "///evil.example/fr/"):
+            response = client.get("/", PATH_INFO=path)  # as a server receives it
+            assert response.status_code == 404
+            html = response.content.decode()
+            nav = html[html.index('<nav class="lang"') :]
+            nav = nav[: nav.index("</nav>")]
+            links = {a["hreflang"]: a["href"] for tag, a, _t in elements(nav) if tag == "a"}
+            assert links == {"fr": "/fr/", "en": "/en/", "es": "/es/"}, (path, links)
+
 
 def test_every_page_has_its_three_languages_from_the_seed(seed):
     for page in Page.objects.all():
