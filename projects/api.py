@@ -21,6 +21,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.plumbing import set_query_parameters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -28,7 +29,7 @@ from drf_spectacular.utils import (
     extend_schema,
     extend_schema_view,
 )
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework import viewsets
 from rest_framework.exceptions import MethodNotAllowed, NotFound, ValidationError
 from rest_framework.pagination import PageNumberPagination
@@ -381,10 +382,20 @@ class SchemaView(ReadOnlyMixin, SpectacularAPIView):
         return None
 
 
-class DocsView(ReadOnlyMixin, SpectacularSwaggerView):
+class DocsView(ReadOnlyMixin, SpectacularSwaggerSplitView):
+    """The interactive console (Swagger UI), a developer's tool in English, linked from the
+    API's documentation page (``projects.api_docs``). Its start-up script is a file of its
+    own (``?script``), not inline, as the Content-Security-Policy requires."""
+
+    template_name = "projects/swagger_ui.html"
+    template_name_js = "projects/swagger_ui.js"
     # The same for everyone; and its HTML error page must not look the user up, which would
     # check the CSRF token of a logged-in user's POST and answer 403 instead of 405.
     authentication_classes = []
+
+    def _get_schema_url(self, request):
+        """The schema in English, the language of the console around it."""
+        return set_query_parameters(super()._get_schema_url(request), lang="en")
 
 
 def unknown_endpoint(request):

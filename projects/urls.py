@@ -1,6 +1,6 @@
 from django.urls import path
 
-from projects import exports, views
+from projects import api_docs, exports, views
 
 app_name = "projects"
 
@@ -13,4 +13,6 @@ urlpatterns = [
     path("projects/<slug:slug>/iati.xml", views.project_iati, name="project_iati"),
     path("countries/<str:code>/", views.country_detail, name="country"),
     path("statistics/", views.statistics, name="statistics"),
+    # The documentation of the open-data API (the API itself is under /api/).
+    path("open-data/api/", api_docs.api_docs, name="api_docs"),
 ]
