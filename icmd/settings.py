@@ -194,7 +194,15 @@ ACCOUNT_RATE_LIMITS = {
     "delete_account": "5/15m/user",
     "forum_post": "10/m/user,100/d/user",
     "forum_flag": "5/m/user,30/d/user",
+    # Requests someone must answer: claims and proposals of organisations made on signing up
+    # (no account yet: counted per address), requests to join an organisation (per member),
+    # and representatives' answers to them (each emails the person).
+    "organisation_request_signup": "10/h/ip,30/d/ip",
+    "organisation_request": "10/h/user,30/d/user",
+    "membership_decision": "60/h/user",
     "blog_post": "10/h/user,30/d/user",
+    # The site's contact form (icmd/views.py), open to visitors: per IP address.
+    "contact": "5/h/ip,20/d/ip",
     # Downloads of the project list (CSV, IATI XML): anonymous clients per IP address,
     # members per account.
     "export": "10/m/ip",

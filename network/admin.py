@@ -1,14 +1,16 @@
 from collections import Counter
 
+from allauth.account.models import EmailAddress
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.auth.admin import UserAdmin
+from django.db.models import CharField, Exists, OuterRef, Q, Subquery
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from common.translation import localized_fields
+from common.translation import localized_fields, localized_value
 from network import services
 from network.forms import MemberChangeForm, MemberCreationForm
 from network.models import (
@@ -18,6 +20,7 @@ from network.models import (
     MembershipStatus,
     RepresentativeClaim,
 )
+from projects.models import Organisation
 
 
 @admin.register(Member)
@@ -106,6 +109,32 @@ class ClaimStatusFilter(admin.SimpleListFilter):
             }
 
 
+class ReadinessFilter(admin.SimpleListFilter):
+    """Whether a request waiting may be decided now: a person who has not confirmed their
+    address is not approved, nor a proposal whose name a listed organisation now bears."""
+
+    title = _("before deciding")
+    parameter_name = "readiness"
+    READY, EMAIL, NAMESAKE = "ready", "email", "namesake"
+
+    def lookups(self, request, model_admin):
+        return [
+            (self.READY, _("Ready to decide")),
+            (self.EMAIL, _("Email address not confirmed")),
+            (self.NAMESAKE, _("An organisation with this name is now listed")),
+        ]
+
+    def queryset(self, request, queryset):
+        namesake = Q(organisation_listed=False, listed_namesake__isnull=False)
+        if self.value() == self.READY:
+            return queryset.filter(email_confirmed=True).exclude(namesake)
+        if self.value() == self.EMAIL:
+            return queryset.filter(email_confirmed=False)
+        if self.value() == self.NAMESAKE:
+            return queryset.filter(namesake)
+        return queryset
+
+
 DECISION_FIELDS = ["status", "reason", "decided_at", "decided_by"]
 
 
@@ -117,12 +146,15 @@ class RepresentativeClaimAdmin(admin.ModelAdmin):
     list_display = [
         "member",
         "member_email",
+        "email_confirmed",
         "organisation",
+        "request_kind",
         "organisation_verified",
+        "before_deciding",
         "created",
         "status",
     ]
-    list_filter = [ClaimStatusFilter, "organisation__verified"]
+    list_filter = [ClaimStatusFilter, ReadinessFilter, "organisation__verified"]
     list_select_related = ["member", "organisation"]
     search_fields = [
         "member__email",
@@ -130,12 +162,42 @@ class RepresentativeClaimAdmin(admin.ModelAdmin):
         *(f"{column}__unaccent" for column in localized_fields("organisation__name")),
     ]
     ordering = ["created"]
-    fields = ["member", "organisation", "role", "created", *DECISION_FIELDS]
+    fields = [
+        "member",
+        "member_email",
+        "email_confirmed",
+        "organisation",
+        "request_kind",
+        "before_deciding",
+        "role",
+        "created",
+        *DECISION_FIELDS,
+    ]
     readonly_fields = fields
     actions = ["approve_claims", "reject_claims"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).filter(role=MembershipRole.REPRESENTATIVE)
+        """The representatives, with what staff must know before deciding: whether the
+        person confirmed their address, whether the organisation is listed or proposed,
+        and, for a proposal, a listed organisation that bears its name (one approved, or
+        listed, since it was proposed: never merged, staff decide)."""
+        confirmed = EmailAddress.objects.filter(user=OuterRef("member"), verified=True)
+        listed = Organisation.objects.listed().filter(pk=OuterRef("organisation"))
+        namesake = (
+            services.listed_namesakes("organisation__")
+            .annotate(shown_name=localized_value("name"))
+            .values("shown_name")[:1]
+        )
+        return (
+            super()
+            .get_queryset(request)
+            .filter(role=MembershipRole.REPRESENTATIVE)
+            .annotate(
+                email_confirmed=Exists(confirmed),
+                organisation_listed=Exists(listed),
+                listed_namesake=Subquery(namesake, output_field=CharField()),
+            )
+        )
 
     def has_add_permission(self, request):
         return False  # claims come from the sign-up form
@@ -159,6 +221,31 @@ class RepresentativeClaimAdmin(admin.ModelAdmin):
     @admin.display(boolean=True, description=_("organisation verified"))
     def organisation_verified(self, claim):
         return claim.organisation.verified
+
+    @admin.display(boolean=True, description=_("email confirmed"))
+    def email_confirmed(self, claim):
+        return claim.email_confirmed
+
+    @admin.display(description=_("kind of request"))
+    def request_kind(self, claim):
+        if claim.organisation_listed:
+            return _("Represents a listed organisation")
+        return _("Proposes a new organisation")
+
+    @admin.display(description=_("before deciding"))
+    def before_deciding(self, claim):
+        """What stops the approval of a request waiting, in words; nothing once decided."""
+        if claim.status != MembershipStatus.PENDING:
+            return "—"
+        obstacles = []
+        if not claim.email_confirmed:
+            obstacles.append(_("Email address not confirmed"))
+        if not claim.organisation_listed and claim.listed_namesake:
+            obstacles.append(
+                _("An organisation with this name is now listed: “%(name)s”")
+                % {"name": claim.listed_namesake}
+            )
+        return "; ".join(map(str, obstacles)) if obstacles else _("Ready to decide")
 
     def _selected(self, request, queryset):
         """The claims ticked, whatever their status now: the list shows those waiting,

@@ -139,8 +139,8 @@ class SignupForm(SubmissionTokenMixin, ProfileFieldsMixin):
             for name in ("organisation_name", "organisation_kind", "organisation_country"):
                 if not data.get(name):
                     self.add_error(name, _("Needed for a new organisation."))
-        # Whether the name is already taken is decided when the organisation is created
-        # (services.propose_organisation), under a lock; its refusal comes back to the field.
+        # Whether the name is a listed organisation's is decided when the proposal is saved
+        # (services.propose_organisation); its refusal comes back to the field.
         return data
 
     def signup(self, request, user):
@@ -263,8 +263,10 @@ class OrganisationProfileForm(forms.ModelForm):
         ) % {"language": language_name(language)}
 
     def clean_name(self):
-        name = self.cleaned_data["name"].strip()
-        others = Organisation.objects.exclude(pk=self.instance.pk)
+        """A listed organisation's name is refused (accents and capitals aside, in any
+        language); a proposal waiting for staff holds no name."""
+        name = " ".join(self.cleaned_data["name"].split())
+        others = Organisation.objects.listed().exclude(pk=self.instance.pk)
         if others.filter(any_language("name", "unaccent__iexact", name)).exists():
             raise forms.ValidationError(_("Another organisation already has this name."))
         return name

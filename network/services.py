@@ -12,18 +12,21 @@ outbox, ``common.outbox``): it exists exactly when the decision does, and is sen
 after the commit, in the member's language.
 """
 
+import secrets
 from dataclasses import dataclass
 
+from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from common.mail import in_language, send_templated_email
-from common.translation import any_language
+from common.translation import any_language, localized_fields
 from network.models import Member, Membership, MembershipRole, MembershipStatus
-from projects.models import Organisation
+from projects.models import Organisation, natural_order
 
 
 class MembershipError(Exception):
@@ -31,7 +34,8 @@ class MembershipError(Exception):
 
 
 class OrganisationNameTaken(MembershipError):
-    """A new organisation's name is already an organisation's: shown on the name field."""
+    """A new organisation's name is already a listed organisation's: shown on the name
+    field."""
 
 
 @dataclass
@@ -46,12 +50,22 @@ class NewOrganisation:
 # --- Asking: claims, proposals and requests to join -----------------------------------------
 
 
-def unique_organisation_slug(name: str) -> str:
+def unique_organisation_slug(name: str, *, exclude: Organisation | None = None) -> str:
+    """The first free address made of ``name`` ("kolda", then "kolda-2"…), ``exclude``'s
+    own aside."""
     base = slugify(name)[:200] or "organisation"
+    others = Organisation.objects.exclude(pk=getattr(exclude, "pk", None))
     slug, counter = base, 2
-    while Organisation.objects.filter(slug=slug).exists():
+    while others.filter(slug=slug).exists():
         slug, counter = f"{base}-{counter}", counter + 1
     return slug
+
+
+def provisional_slug(name: str) -> str:
+    """The address of a proposal while it waits: its name's, with a random ending. Waiting
+    thus holds no address a listed organisation would want; staff's approval gives it its
+    name's own (``approve_claim``)."""
+    return f"{slugify(name)[:190] or 'organisation'}-{secrets.token_hex(4)}"
 
 
 @transaction.atomic
@@ -73,27 +87,19 @@ def claim_organisation(*, member: Member, organisation: Organisation) -> Members
 def propose_organisation(*, member: Member, new: NewOrganisation) -> Membership:
     """``member`` registers a new organisation and represents it, once staff verify both.
 
-    One organisation per name, whatever its accents and capitals and in any language: the
-    name is locked for the transaction, then looked for, so that two people proposing the
-    same organisation at once create it once (the second is refused)."""
+    A proposal reserves nothing: it is a row of its own, not listed, with a provisional
+    address, and several people may propose the same name (staff decide, see
+    ``approve_claim``). Only a *listed* organisation's name is refused, whatever its accents
+    and capitals and in any language: that one is in the catalogue, to be claimed instead.
+    Two proposals at the same instant thus need no lock: neither refuses the other."""
     name = " ".join(new.name.split())
-    _lock_for_creation(name)
-    existing = Organisation.objects.filter(any_language("name", "unaccent__iexact", name))
-    if existing.listed().exists():
+    if listed_with_name(name).exists():
         raise OrganisationNameTaken(
             _("This organisation is already listed: choose it from the catalogue.")
         )
-    if existing.exists():
-        raise OrganisationNameTaken(
-            _(
-                "This organisation has already been proposed and waits for the ICMD team's "
-                "verification. Join as an individual for now; you can ask to join it once "
-                "it is listed."
-            )
-        )
     organisation = Organisation.objects.create(
         name=name,
-        slug=unique_organisation_slug(name),
+        slug=provisional_slug(name),
         kind=new.kind,
         country=new.country,
         website=new.website,
@@ -105,20 +111,64 @@ def propose_organisation(*, member: Member, new: NewOrganisation) -> Membership:
     )
 
 
-def _lock_for_creation(name: str) -> None:
-    """Serialise, until the transaction ends, the creations of an organisation with this
-    name (compared as the check that follows compares: accents and capitals aside) or with this
-    slug (two names that differ only in punctuation)."""
+# --- Names: which listed organisation already bears one ----------------------------------------
+
+
+def names_of(organisation: Organisation) -> set[str]:
+    """``organisation``'s names, in every language it has one."""
+    return {
+        value
+        for value in (getattr(organisation, field) for field in localized_fields("name"))
+        if value
+    }
+
+
+def listed_with_name(*names: str) -> QuerySet[Organisation]:
+    """Listed organisations bearing one of ``names`` in any language, accents and capitals
+    aside."""
+    names = tuple(name for name in names if name)
+    if not names:
+        return Organisation.objects.none()
+    condition = Q()
+    for name in names:
+        condition |= any_language("name", "unaccent__iexact", name)
+    return Organisation.objects.listed().filter(condition)
+
+
+def listed_namesakes(organisation_path: str = "") -> QuerySet[Organisation]:
+    """For a query over rows that lead to an organisation (``organisation_path``, e.g.
+    ``"organisation__"``; empty for organisations themselves): the *other* listed
+    organisations bearing one of its names, in any language, accents and capitals aside.
+    Used as a subquery (``Exists``, ``Subquery``)."""
+    condition = Q()
+    for outer in localized_fields("name"):
+        name = OuterRef(f"{organisation_path}{outer}")
+        for inner in localized_fields("name"):
+            # An empty name (no translation) is nobody's name.
+            condition |= Q(**{f"{inner}__unaccent__iexact": name, f"{inner}__gt": ""})
+    return (
+        Organisation.objects.listed()
+        .filter(condition)
+        .exclude(pk=OuterRef(f"{organisation_path}pk"))
+        .order_by(natural_order("name"))
+    )
+
+
+def _lock_names(organisation: Organisation) -> None:
+    """Serialise, until the transaction ends, the approvals that would list an
+    organisation with one of these names (compared as ``listed_with_name`` compares them:
+    accents and capitals aside) or with this address: two staff approving two proposals of
+    one name at the same instant list one, and the second is refused. The locks are taken
+    in one order, whoever takes them, so that two approvals never wait for each other."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT pg_advisory_xact_lock(hashtext('network.organisation.name'), "
-            "hashtext(upper(unaccent(%s))))",
-            [name],
+            "SELECT hashtext('network.organisation.name'), hashtext(upper(unaccent(name))) "
+            "FROM unnest(%s::text[]) AS name "
+            "UNION SELECT hashtext('network.organisation.slug'), hashtext(%s)",
+            [sorted(names_of(organisation)), slugify(organisation.name)[:200]],
         )
-        cursor.execute(
-            "SELECT pg_advisory_xact_lock(hashtext('network.organisation.slug'), hashtext(%s))",
-            [slugify(name)[:200]],
-        )
+        for space, key in sorted(cursor.fetchall()):
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [space, key])
 
 
 @transaction.atomic
@@ -217,18 +267,45 @@ def _notify(membership: Membership, template: str) -> None:
 
 @transaction.atomic
 def approve_claim(*, membership: Membership, staff: Member) -> Membership:
-    """Staff confirm a representative: the organisation becomes verified."""
+    """Staff confirm a representative: the organisation becomes verified.
+
+    Only someone who confirmed their email address is approved: an address nobody answers
+    for would otherwise speak for an organisation. An organisation *proposed* (not listed
+    yet) is listed only if no listed organisation bears one of its names by then: a
+    proposal is never merged into one listed meanwhile (staff reject it, or the person
+    claims the listed one); once listed it takes its name's own address."""
     if not (staff.is_active and staff.is_staff):
         raise MembershipError(_("Representatives are verified by the ICMD team."))
     membership = _locked(membership)
     if membership.role != MembershipRole.REPRESENTATIVE:
         raise MembershipError(_("Only representatives are verified by staff."))
     _require_pending(membership)
-    _decide(membership, MembershipStatus.APPROVED, staff, "")
+    if not EmailAddress.objects.filter(user=membership.member_id, verified=True).exists():
+        raise MembershipError(
+            _(
+                "%(email)s has not confirmed their email address yet: a representative is "
+                "approved once they have."
+            )
+            % {"email": membership.member.email}
+        )
     organisation = Organisation.objects.select_for_update().get(pk=membership.organisation_id)
+    if not Organisation.objects.listed().filter(pk=organisation.pk).exists():
+        _lock_names(organisation)
+        namesake = listed_with_name(*names_of(organisation)).exclude(pk=organisation.pk).first()
+        if namesake is not None:
+            raise MembershipError(
+                _(
+                    "An organisation with this name is already listed: “%(listed)s”. Reject "
+                    "the proposal of “%(proposed)s”, or ask the person to claim the listed "
+                    "organisation."
+                )
+                % {"listed": namesake.name, "proposed": organisation.name}
+            )
+        organisation.slug = unique_organisation_slug(organisation.name, exclude=organisation)
+    _decide(membership, MembershipStatus.APPROVED, staff, "")
     if not organisation.verified:
         organisation.verified = True
-        organisation.save(update_fields=["verified"])
+        organisation.save(update_fields=["verified", "slug"])
     membership.organisation = organisation
     _notify(membership, "claim_approved")
     return membership

@@ -13,12 +13,17 @@ is answered as allauth answers a sign-up with an address that already has an acc
 same page, and an email to the address saying so), never with an error page.
 """
 
+from http import HTTPStatus
+
 from allauth.account.views import SignupView as AllauthSignupView
+from allauth.core import ratelimit
 from django.db import IntegrityError
 from django.http import HttpResponseRedirect
+from django.utils.translation import gettext as _
 
 from common.idempotency import once
 from network import services
+from network.forms import JoinAs
 from network.models import Member
 
 REDIRECTS = {301, 302, 303, 307, 308}
@@ -30,6 +35,8 @@ class SignupView(AllauthSignupView):
             with once(form.cleaned_data.get("submission")) as submission:
                 if submission.repeated:
                     return HttpResponseRedirect(submission.result_url)
+                if refused := self._organisation_requests_limited(form):
+                    return refused
                 response = super().form_valid(form)
                 if response.status_code in REDIRECTS:
                     submission.result_url = response["Location"]
@@ -48,6 +55,27 @@ class SignupView(AllauthSignupView):
             form.account_already_exists = True
             _user, response = form.try_save(self.request)
             return response
+        return response
+
+    def _organisation_requests_limited(self, form):
+        """Past the limit of claims and proposals from one address (each waits in the
+        staff's queue; ACCOUNT_RATE_LIMITS["organisation_request_signup"]), the form again
+        with a 429 and nothing created; None within it. Joining as an individual is not
+        counted."""
+        if form.cleaned_data.get("join_as") not in (JoinAs.EXISTING, JoinAs.NEW):
+            return None
+        if ratelimit.consume(self.request, action="organisation_request_signup"):
+            return None
+        form.add_error(
+            None,
+            _(
+                "Many organisations were claimed or proposed from your connection in a short "
+                "while: nothing was saved. Please try again later, or join as an individual "
+                "for now."
+            ),
+        )
+        response = self.form_invalid(form)
+        response.status_code = HTTPStatus.TOO_MANY_REQUESTS
         return response
 
 

@@ -7,10 +7,17 @@ Who may do what (checked here, on the server, whatever the form posts):
 - its approved representatives, and staff, edit its profile and decide who belongs to it.
   The name of a verified organisation is what the ICMD team checked: only staff change it
   (here or in the admin); representatives edit kind, country, city, website, description.
+
+Requests to join and representatives' decisions are limited per member (settings
+ACCOUNT_RATE_LIMITS, "organisation_request" and "membership_decision"): each reaches
+someone, a representative or the person decided on by email.
 """
 
 from functools import partial
+from http import HTTPStatus
 
+from allauth.core import ratelimit
+from allauth.core.exceptions import RateLimited
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, Value, When
@@ -100,12 +107,26 @@ def my_organisations(request):
             status = 403
         elif form.is_valid():
             organisation = form.cleaned_data["organisation"]
+            status = HTTPStatus.BAD_REQUEST
             try:
                 # Twice the same form (a double click): the second lands where the first did.
                 with once(form.cleaned_data["submission"], member=request.user) as submission:
                     if not submission.repeated:
+                        if not ratelimit.consume(
+                            request, action="organisation_request", user=request.user
+                        ):
+                            raise RateLimited
                         services.request_membership(member=request.user, organisation=organisation)
                         submission.result_url = _next_url(request)
+            except RateLimited:
+                form.add_error(
+                    None,
+                    _(
+                        "You have asked to join many organisations in a short while: this "
+                        "request was not sent. Please try again later."
+                    ),
+                )
+                status = HTTPStatus.TOO_MANY_REQUESTS
             except services.MembershipError as error:
                 form.add_error("organisation", str(error))
             else:
@@ -115,7 +136,6 @@ def my_organisations(request):
                     % {"name": organisation},
                 )
                 return redirect(submission.result_url)
-            status = 400
         else:
             status = 400
     listed = Organisation.objects.listed().filter(pk=OuterRef("organisation"))
@@ -183,6 +203,7 @@ def manage_members(request, slug):
     status = 200
     if request.method == "POST":
         form = MemberDecisionForm(request.POST)
+        status = HTTPStatus.BAD_REQUEST
         if form.is_valid():
             # Only this organisation's people, whatever id is posted; representatives are
             # verified (and removed) by the ICMD team.
@@ -192,11 +213,20 @@ def manage_members(request, slug):
                 ),
                 pk=form.cleaned_data["membership"],
             )
-            if _decide(request, form, membership):
+            # Each decision emails the person: a limit per representative.
+            if not ratelimit.consume(request, action="membership_decision", user=request.user):
+                messages.error(
+                    request,
+                    _(
+                        "You have made many decisions in a short while: this one was not "
+                        "made. Please try again later."
+                    ),
+                )
+                status = HTTPStatus.TOO_MANY_REQUESTS
+            elif _decide(request, form, membership):
                 return redirect("network:manage_members", slug=organisation.slug)
         else:
             messages.error(request, _("This request could not be read; please try again."))
-        status = 400
     memberships = organisation.memberships.select_related("member").order_by(
         REPRESENTATIVES_FIRST, natural_order("member__name"), "pk"
     )

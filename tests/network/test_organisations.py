@@ -420,15 +420,24 @@ def test_new_organisation_proposed_at_sign_up_is_hidden_until_verified(staff_cli
     response = someone.post("/fr/network/me/organisations/", {"organisation": organisation.pk})
     assert response.status_code == 400
     assert not Membership.objects.filter(organisation=organisation, role="member").exists()
-    # Staff see it as not verified in the queue.
+    # Staff see it as not verified in the queue, and not approved while the founder has
+    # not confirmed their address.
     queue = staff_client.get(CLAIMS)
     assert "Diaspora Solidaire" in queue.content.decode()
+    approve = {"action": "approve_claims", "_selected_action": [claim.pk], "index": 0}
+    staff_client.post(CLAIMS, approve)
+    organisation.refresh_from_db()
+    assert organisation.verified is False
+    run_tasks()
+    (verification,) = mail.outbox
+    client.get(path_of(links_in(verification)[0]))
+    mail.outbox.clear()
 
-    staff_client.post(
-        CLAIMS, {"action": "approve_claims", "_selected_action": [claim.pk], "index": 0}
-    )
+    staff_client.post(CLAIMS, approve)
     run_tasks()
 
+    organisation.refresh_from_db()
+    assert (organisation.verified, organisation.slug) == (True, "diaspora-solidaire")
     page = someone.get(organisation.get_absolute_url())
     assert page.status_code == 200
     assert text(find(parse(page), "span", "badge")) == tr("Verified")

@@ -23,6 +23,7 @@ from tests.factories import (
     PhaseFactory,
     ProjectFactory,
     StaffFactory,
+    verify,
 )
 from tests.html import find_all, parse, text
 
@@ -241,10 +242,13 @@ def test_a_rebuild_never_makes_a_member_posting_wait(client, run_tasks):
 
 @pytest.fixture
 def proposed(db):
-    """An organisation proposed by a newcomer, not yet verified: not public."""
+    """An organisation proposed by a newcomer (who confirmed their address), not yet
+    verified: not public."""
     organisation = OrganisationFactory(name="Coopérative Tamaynut", verified=False)
     claim = Membership.objects.create(
-        member=MemberFactory(), organisation=organisation, role=MembershipRole.REPRESENTATIVE
+        member=verify(MemberFactory()),
+        organisation=organisation,
+        role=MembershipRole.REPRESENTATIVE,
     )
     return claim
 
@@ -292,15 +296,15 @@ IATI_FILE = """<?xml version="1.0" encoding="UTF-8"?>
 
 
 def test_organisations_and_partners_from_an_iati_import_are_found(client, proposed, run_tasks):
-    """The import creates a project and an organisation, and makes a proposed organisation
-    one of its partners (which makes it public)."""
+    """The import creates a project and its organisations, public (one that bears a
+    proposed organisation's name is a new one: the proposal stays unlisted)."""
     PhaseFactory()
     run_tasks()
     staff = StaffFactory()
     client.force_login(staff)
     upload = SimpleUploadedFile("activities.xml", IATI_FILE.encode(), "application/xml")
 
-    response = client.post(ADMIN_IMPORT, {"file": upload})
+    response = client.post(ADMIN_IMPORT, {"file": upload}, follow=True)
 
     assert response.status_code == 200
     assert response.content.decode().count('class="outcome-created"') == 1
