@@ -223,9 +223,9 @@ def test_approving_a_proposal_whose_name_is_now_listed_is_refused_with_the_messa
     assert proposal.status == MembershipStatus.PENDING
     assert proposal.organisation.verified is False and not listed(proposal.organisation)
     assert mail.outbox == []
-    # The service says the same to whoever calls it.
-    with pytest.raises(services.MembershipError) as refused:
     # The service says the same to whoever calls it, in the language being used.
+    with pytest.raises(services.MembershipError) as refused:
+        services.approve_claim(membership=proposal, staff=StaffFactory())
     assert str(refused.value) == tr(NAME_TAKEN) % {
         "listed": catalogue.name,
         "proposed": "Fondation Sahel Éducation",
