@@ -193,7 +193,13 @@ def test_downloads_and_terms_of_use_are_documented(client, seed):
     for link in links:
         assert client.get(link).status_code == 200, link
     assert "/es/projects/{slug}/iati.xml" in text(downloads)
-    assert "ICMD/JMDI" in text(find(page, "section", aria_labelledby="licence"))
+    licence = find(page, "section", aria_labelledby="licence")
+    assert "ICMD/JMDI" in text(licence)
+    assert "CC BY 4.0" in text(licence)
+    assert (
+        find(licence, "a", rel="license").attrs["href"]
+        == "https://creativecommons.org/licenses/by/4.0/"
+    )
 
 
 def test_reading_the_documentation_does_not_count_against_the_api_limit(
