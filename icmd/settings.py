@@ -391,6 +391,10 @@ PROJECTS_PER_PAGE = 20
 # Finished downloads of the project list (CSV, IATI XML), served again until the catalogue
 # changes (projects/export_cache.py); a folder every worker can write to.
 EXPORT_CACHE_DIR = Path(os.environ.get("DJANGO_EXPORT_CACHE_DIR") or BASE_DIR / "var" / "exports")
+# The largest IATI activities file staff may upload in the admin's import (bytes; 50 MB, about
+# 10,000 activities). The file is kept under MEDIA_ROOT and imported by the worker; a proxy
+# in front must accept a request this size and a little more (nginx: client_max_body_size).
+IATI_IMPORT_MAX_BYTES = int(os.environ.get("DJANGO_IATI_IMPORT_MAX_BYTES") or 50 * 1024 * 1024)
 
 # Open data: the read-only REST API under /api/v1/, its OpenAPI schema (/api/schema/) and
 # its documentation (/api/docs/, served from our own static files). Anonymous clients are

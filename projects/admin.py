@@ -1,14 +1,22 @@
 from django import forms
+from django.conf import settings
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
 from common.admin import ConstrainedInline, HistoryAdmin, TranslatedAdmin
+from common.idempotency import SubmissionTokenMixin, once
+from common.pagination import paginate
 from common.translation import localized_fields
-from projects.iati import InvalidIATIFile, import_activities
+from projects.iati.jobs import run_import, runs_at_once, start_import
 from projects.models import (
+    IATIImport,
+    IATIImportOutcome,
     Organisation,
     Partnership,
     Phase,
@@ -18,6 +26,12 @@ from projects.models import (
     natural_order,
 )
 
+# The import pages: imports listed, activities of a report shown, per page; seconds between
+# two reloads of the page of an import that runs.
+IMPORTS_PER_PAGE = 20
+ACTIVITIES_PER_PAGE = 100
+REFRESH_SECONDS = 3
+
 
 class PartnershipInline(ConstrainedInline, admin.TabularInline):
     model = Partnership
@@ -26,9 +40,7 @@ class PartnershipInline(ConstrainedInline, admin.TabularInline):
     fields = ["organisation", "role", "order"]
 
 
-class IATIImportForm(forms.Form):
-    MAX_SIZE = 20 * 1024 * 1024
-
+class IATIImportForm(SubmissionTokenMixin, forms.Form):
     file = forms.FileField(
         label=_("IATI activities file (XML)"),
         widget=forms.ClearableFileInput(attrs={"accept": ".xml,application/xml,text/xml"}),
@@ -39,10 +51,25 @@ class IATIImportForm(forms.Form):
         help_text=_("Report what the import would do, without saving anything."),
     )
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = _("At most %(limit)s.") % {
+            "limit": filesizeformat(settings.IATI_IMPORT_MAX_BYTES)
+        }
+
     def clean_file(self):
+        # Django has it whole already (in a temporary file when it is large): refused here,
+        # it is never kept.
         upload = self.cleaned_data["file"]
-        if upload.size > self.MAX_SIZE:
-            raise forms.ValidationError(_("The file is larger than 20 MB."))
+        if upload.size > settings.IATI_IMPORT_MAX_BYTES:
+            raise forms.ValidationError(
+                _("This file is %(size)s: the import takes files of %(limit)s at most."),
+                code="too_large",
+                params={
+                    "size": filesizeformat(upload.size),
+                    "limit": filesizeformat(settings.IATI_IMPORT_MAX_BYTES),
+                },
+            )
         return upload
 
 
@@ -94,8 +121,14 @@ class ProjectAdmin(TranslatedAdmin, HistoryAdmin):
 
     def get_urls(self):
         import_view = self.admin_site.admin_view(self.import_iati_view)
+        progress_view = self.admin_site.admin_view(self.iati_import_view)
         return [
             path("import-iati/", import_view, name="projects_project_import_iati"),
+            path(
+                "import-iati/<int:import_id>/",
+                progress_view,
+                name="projects_project_iati_import",
+            ),
             *super().get_urls(),
         ]
 
@@ -107,33 +140,78 @@ class ProjectAdmin(TranslatedAdmin, HistoryAdmin):
         return super().changelist_view(request, extra_context)
 
     def import_iati_view(self, request):
-        """Upload an IATI activities file: projects and organisations created or updated,
-        each activity's outcome reported; an invalid file changes nothing."""
+        """Upload an IATI activities file, and the imports before. The file is kept and
+        imported by the worker (a small one at once); its page shows the progress and the
+        report."""
         if not self.can_import_iati(request):
             raise PermissionDenied
         posted = request.method == "POST"
         form = IATIImportForm(request.POST, request.FILES) if posted else IATIImportForm()
-        report = invalid_file = None
-        status = 200
-        if posted:
-            if form.is_valid():
-                try:
-                    report = import_activities(
-                        form.cleaned_data["file"].read(), dry_run=form.cleaned_data["dry_run"]
-                    )
-                except InvalidIATIFile as error:
-                    invalid_file, status = error, 400
-            else:
-                status = 400
+        if posted and form.is_valid():
+            with once(form.cleaned_data["submission"], member=request.user) as submission:
+                if submission.repeated:  # a double click: the import the first one started
+                    return HttpResponseRedirect(submission.result_url, status=303)
+                iati_import = start_import(
+                    upload=form.cleaned_data["file"],
+                    dry_run=form.cleaned_data["dry_run"],
+                    user=request.user,
+                    language=request.LANGUAGE_CODE,
+                )
+                submission.result_url = reverse(
+                    "admin:projects_project_iati_import", args=[iati_import.pk]
+                )
+            if runs_at_once(iati_import):  # its report at once, batches committed as they go
+                run_import(iati_import.pk, whole=True)
+            return HttpResponseRedirect(submission.result_url, status=303)
+        page, page_notice = paginate(
+            request, IATIImport.objects.select_related("created_by"), IMPORTS_PER_PAGE
+        )
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "title": _("Import an IATI file"),
             "form": form,
-            "report": report,
-            "invalid_file": invalid_file,
+            "page": page,
+            "page_notice": page_notice,
+            "max_size": settings.IATI_IMPORT_MAX_BYTES,
         }
-        return TemplateResponse(request, "projects/admin/import_iati.html", context, status=status)
+        return TemplateResponse(
+            request,
+            "projects/admin/import_iati.html",
+            context,
+            status=400 if posted else 200,
+        )
+
+    def iati_import_view(self, request, import_id: int):
+        """An import's progress (the page reloads itself while it runs), then its report:
+        each activity's outcome, a page at a time, by outcome."""
+        if not self.can_import_iati(request):
+            raise PermissionDenied
+        iati_import = get_object_or_404(
+            IATIImport.objects.select_related("created_by"), pk=import_id
+        )
+        outcome = request.GET.get("outcome", "")
+        activities = iati_import.activities.all()
+        if outcome in IATIImportOutcome.values:
+            activities = activities.filter(outcome=outcome)
+        else:
+            outcome = ""
+        page, page_notice = paginate(request, activities, ACTIVITIES_PER_PAGE)
+        outcomes = [
+            (value, label, iati_import.count(value)) for value, label in IATIImportOutcome.choices
+        ]
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("IATI import: %(file)s") % {"file": iati_import.file_name},
+            "iati_import": iati_import,
+            "outcome": outcome,
+            "outcomes": outcomes,
+            "page": page,
+            "page_notice": page_notice,
+            "refresh_seconds": REFRESH_SECONDS,
+        }
+        return TemplateResponse(request, "projects/admin/iati_import.html", context)
 
 
 class OrganisationPartnershipInline(ConstrainedInline, admin.TabularInline):

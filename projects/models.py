@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Count, Exists, OuterRef, Q, Sum
@@ -8,7 +9,7 @@ from django.utils.translation import pgettext_lazy
 from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
-from common.translation import TranslatedModel, any_language
+from common.translation import TranslatedModel, any_language, fallback_order
 
 MAX_DURATION_MONTHS = 120
 # The messages of the database's rules, shown to staff when a form breaks one.
@@ -354,3 +355,116 @@ class Partnership(models.Model):
 
     def __str__(self):
         return f"{self.organisation} ({self.get_role_display()})"
+
+
+class IATIImportStatus(models.TextChoices):
+    QUEUED = "queued", pgettext_lazy("IATI import status", "Waiting for the worker")
+    VALIDATING = "validating", pgettext_lazy("IATI import status", "Checking the file")
+    IMPORTING = "importing", pgettext_lazy("IATI import status", "Importing")
+    DONE = "done", pgettext_lazy("IATI import status", "Done")
+    FAILED = "failed", pgettext_lazy("IATI import status", "Failed")
+
+
+class IATIImportOutcome(models.TextChoices):
+    CREATED = "created", pgettext_lazy("IATI import outcome", "created")
+    UPDATED = "updated", pgettext_lazy("IATI import outcome", "updated")
+    UNCHANGED = "unchanged", pgettext_lazy("IATI import outcome", "unchanged")
+    SKIPPED = "skipped", pgettext_lazy("IATI import outcome", "skipped")
+
+
+class IATIImport(models.Model):
+    """An IATI activities file staff uploaded, imported by the worker (projects/iati/jobs.py):
+    first checked whole, then applied in batches, each its own transaction; its progress and
+    its report. The file is kept until the import ends."""
+
+    RUNNING = (IATIImportStatus.QUEUED, IATIImportStatus.VALIDATING, IATIImportStatus.IMPORTING)
+
+    file = models.FileField(_("file"), upload_to="iati-imports/%Y/%m/", blank=True)
+    file_name = models.CharField(_("file name"), max_length=255)
+    size = models.PositiveBigIntegerField(_("size (bytes)"))
+    dry_run = models.BooleanField(_("check only"), default=False)
+    # The language its report is written in: the one of the person who uploaded it.
+    language = models.CharField(max_length=8)
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=IATIImportStatus.choices,
+        default=IATIImportStatus.QUEUED,
+    )
+    checked = models.PositiveIntegerField(_("activities checked"), default=0)
+    total = models.PositiveIntegerField(_("activities"), null=True, blank=True)
+    processed = models.PositiveIntegerField(_("activities imported"), default=0)
+    created_count = models.PositiveIntegerField(default=0)
+    updated_count = models.PositiveIntegerField(default=0)
+    unchanged_count = models.PositiveIntegerField(default=0)
+    skipped_count = models.PositiveIntegerField(default=0)
+    # Why it failed: a sentence, and the schema's complaints about the file.
+    failure = models.TextField(blank=True)
+    errors = models.JSONField(default=list, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    created = models.DateTimeField(_("uploaded"), auto_now_add=True)
+    started = models.DateTimeField(null=True, blank=True)
+    finished = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("IATI import")
+        verbose_name_plural = _("IATI imports")
+        ordering = ["-created", "-id"]
+
+    def __str__(self):
+        return self.file_name
+
+    @property
+    def running(self) -> bool:
+        return self.status in self.RUNNING
+
+    def count(self, outcome: str) -> int:
+        return getattr(self, f"{outcome}_count")
+
+
+class IATIImportActivity(models.Model):
+    """What an import did with one activity of its file (written with the batch that
+    applied it)."""
+
+    iati_import = models.ForeignKey(IATIImport, on_delete=models.CASCADE, related_name="activities")
+    position = models.PositiveIntegerField()  # in the file, from 1
+    line = models.PositiveIntegerField(null=True, blank=True)
+    identifier = models.TextField(blank=True)
+    titles = models.JSONField(default=dict, blank=True)  # {language: title}
+    outcome = models.CharField(max_length=16, choices=IATIImportOutcome.choices)
+    reason = models.TextField(blank=True)
+    notes = models.JSONField(default=list, blank=True)
+    project = models.ForeignKey(
+        Project, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["iati_import", "position"], name="iati_import_activity_position_unique"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["iati_import", "outcome", "position"], name="iati_import_outcome_idx"
+            )
+        ]
+
+    def __str__(self):
+        return self.identifier
+
+    @property
+    def title(self) -> str:
+        """The title in the reader's language, else the first there is."""
+        for language in [*fallback_order(), *self.titles]:
+            if self.titles.get(language):
+                return self.titles[language]
+        return ""

@@ -6,7 +6,11 @@ imported file must validate too, or nothing is imported.
 - ``codes``: the IATI codes used and how they map to the catalogue's values;
 - ``schema``: reading a file and checking it against the schema (parsed once per process);
 - ``export``: writing projects as an activities file (the views are in ``projects/views.py``);
-- ``importer``: reading an activities file into the catalogue.
+- ``importer``: reading an activities file into the catalogue: the whole file checked
+  first (an invalid file changes nothing), then applied in batches, each its own short
+  transaction;
+- ``jobs``: an import uploaded in the admin, run by the worker, its progress and report
+  kept (``projects.IATIImport``).
 
 How a project maps to an ``<iati-activity>`` (the export writes all of it; the import reads
 it back, so importing the portal's own export gives back the same catalogue). Texts are
@@ -59,20 +63,24 @@ every language's text the file gives is the same as the catalogue's.
 
 Importing a file from another publisher, where the portal's own attributes are missing:
 projects are matched by ``iati-identifier``; organisations by ``ref`` when it is given, else
-by name (in any language, case-insensitive), and are created otherwise; an organisation
-matched by ``ref`` takes the names the file gives it. Only implementing organisations (role
-4) become partners; the first leads. The start and end are the actual dates when given, else
-the planned ones. The funding is the sum of the revised budgets if there are any, else of
-the original ones (one currency only). The duration comes from the dates, else from the
-budget periods. The phase is the one whose dates hold the start, else the current phase
-(the latest). Themes come from the portal's own tags only.
+by name (in any language, case-insensitive), among the listed ones only (verified, or
+already a partner), and are created otherwise, verified; an organisation matched by ``ref``
+takes the names the file gives it. A pending proposal (an organisation a member proposed,
+which staff have not decided on) is never matched: its name, description and website are
+left as they are, unlisted, and the report notes that it exists. Only implementing
+organisations (role 4) become partners; the first leads. The start and end are the actual
+dates when given, else the planned ones. The funding is the sum of the revised budgets if
+there are any, else of the original ones (one currency only). The duration comes from the
+dates, else from the budget periods. The phase is the one whose dates hold the start, else
+the current phase (the latest). Themes come from the portal's own tags only.
 """
 
 from projects.iati.codes import activity_identifier
 from projects.iati.export import activities_document
-from projects.iati.importer import ImportReport, Outcome, import_activities
+from projects.iati.importer import FileImport, ImportReport, Outcome, import_activities
 from projects.iati.schema import (
     SCHEMA_PATH,
+    ActivitiesFile,
     InvalidIATIFile,
     activities_schema,
     read_activities,
@@ -81,6 +89,8 @@ from projects.iati.schema import (
 
 __all__ = [
     "SCHEMA_PATH",
+    "ActivitiesFile",
+    "FileImport",
     "ImportReport",
     "InvalidIATIFile",
     "Outcome",

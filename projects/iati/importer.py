@@ -2,9 +2,14 @@
 created or updated, each activity's outcome reported (the mapping is in the package's
 documentation, ``projects/iati/__init__.py``)."""
 
+import io
+import time
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
+from itertools import islice
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
@@ -12,7 +17,7 @@ from django.db import DatabaseError, transaction
 from django.db.models import Q
 from django.utils.text import capfirst, slugify
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext, pgettext_lazy
+from django.utils.translation import ngettext
 from django_countries import countries
 from django_countries.fields import Country
 
@@ -41,9 +46,10 @@ from projects.iati.codes import (
     XML_LANG,
     icmd,
 )
-from projects.iati.schema import read_activities
+from projects.iati.schema import ActivitiesFile
 from projects.models import (
     MAX_DURATION_MONTHS,
+    IATIImportOutcome,
     Organisation,
     OrganisationKind,
     Partnership,
@@ -65,27 +71,27 @@ Texts = dict[str, str]
 
 
 class Outcome:
-    CREATED = "created"
-    UPDATED = "updated"
-    UNCHANGED = "unchanged"
-    SKIPPED = "skipped"
-    LABELS = {
-        CREATED: pgettext_lazy("IATI import outcome", "created"),
-        UPDATED: pgettext_lazy("IATI import outcome", "updated"),
-        UNCHANGED: pgettext_lazy("IATI import outcome", "unchanged"),
-        SKIPPED: pgettext_lazy("IATI import outcome", "skipped"),
-    }
+    CREATED = IATIImportOutcome.CREATED.value
+    UPDATED = IATIImportOutcome.UPDATED.value
+    UNCHANGED = IATIImportOutcome.UNCHANGED.value
+    SKIPPED = IATIImportOutcome.SKIPPED.value
+    LABELS = dict(IATIImportOutcome.choices)
 
 
 @dataclass
 class ActivityOutcome:
     identifier: str
-    title: str
+    titles: Texts  # {language: title}; {"": title} for a title in none of the site's
     outcome: str
+    position: int = 0  # in the file, from 1
     line: int | None = None
     reason: str = ""
     notes: list[str] = field(default_factory=list)
     project: Project | None = None
+
+    @property
+    def title(self) -> str:
+        return shown_text(self.titles) or next(iter(self.titles.values()), "")
 
     @property
     def label(self) -> str:
@@ -94,11 +100,21 @@ class ActivityOutcome:
 
 @dataclass
 class ImportReport:
+    """What an import did: the count of each outcome and, unless only counted, each
+    activity's outcome."""
+
     dry_run: bool = False
     outcomes: list[ActivityOutcome] = field(default_factory=list)
+    counts: Counter = field(default_factory=Counter)
+    keep_outcomes: bool = True
+
+    def add(self, outcomes: list[ActivityOutcome]) -> None:
+        self.counts.update(item.outcome for item in outcomes)
+        if self.keep_outcomes:
+            self.outcomes.extend(outcomes)
 
     def count(self, outcome: str) -> int:
-        return sum(1 for item in self.outcomes if item.outcome == outcome)
+        return self.counts[outcome]
 
     @property
     def summary(self) -> str:
@@ -106,11 +122,12 @@ class ImportReport:
         counts = ", ".join(
             f"{label}: {self.count(outcome)}" for outcome, label in Outcome.LABELS.items()
         )
+        total = self.counts.total()
         text = ngettext(
             "%(count)d activity (%(counts)s).",
             "%(count)d activities (%(counts)s).",
-            len(self.outcomes),
-        ) % {"count": len(self.outcomes), "counts": counts}
+            total,
+        ) % {"count": total, "counts": counts}
         if self.dry_run:
             text += " " + _("Nothing was saved (check only).")
         return text
@@ -304,8 +321,9 @@ def stored(value):
 class ActivityImporter:
     """Reads ``<iati-activity>`` elements into projects (see the package's documentation)."""
 
-    def __init__(self, file_language: str | None = None):
+    def __init__(self, file_language: str | None = None, user=None):
         self.file_language = file_language
+        self.user = user  # whose change the history records (the worker has no request)
         self.phases = list(Phase.objects.order_by("start_date"))
         self.phases_by_slug = {phase.slug: phase for phase in self.phases}
 
@@ -526,6 +544,37 @@ class ActivityImporter:
 
     # saving ------------------------------------------------------------------------------
 
+    def apply(self, activity, position: int, seen: set[str]) -> ActivityOutcome:
+        """Read and save one activity, on its own savepoint; its outcome. ``seen``: the
+        identifiers of the activities before it in the file."""
+        identifier = activity_identifier_of(activity)
+        title = self.narratives(activity).texts(activity.find("title"))
+        if not title and (raw := (activity.findtext("title/narrative") or "").strip()):
+            title = {"": raw}
+        result = ActivityOutcome(
+            identifier=identifier,
+            titles=title,
+            outcome=Outcome.SKIPPED,
+            position=position,
+            line=activity.sourceline,
+        )
+        try:
+            if identifier and identifier in seen:
+                raise SkipActivity(_("The same iati-identifier appears earlier in the file."))
+            seen.add(identifier)
+            data = self.parse(activity)
+            result.notes = list(data.notes)
+            with transaction.atomic():
+                result.outcome, result.project = self.save(data)
+            result.notes = data.notes  # with the organisations created or updated
+        except SkipActivity as skip:
+            result.reason = skip.reason
+        except ValidationError as error:
+            result.reason = validation_reason(error)
+        except DatabaseError as error:
+            result.reason = _("The database refused it: %(error)s") % {"error": error}
+        return result
+
     def find_project(self, identifier: str) -> Project | None:
         project = Project.objects.filter(iati_identifier=identifier).first()
         if project is None and identifier.startswith(IDENTIFIER_PREFIX):
@@ -568,12 +617,13 @@ class ActivityImporter:
             for name, value in values.items():
                 setattr(project, name, value)
         if changed:
-            project.full_clean()
-            project._change_reason = _("Imported from an IATI file")
+            full_clean(project)
+            self.record_change(project)
             project.save()
 
         themes = [self.theme(slug, names) for slug, names in data.themes]
         if {theme.pk for theme in themes} != set(project.themes.values_list("pk", flat=True)):
+            self.record_change(project)
             project.themes.set(themes)
             changed = True
 
@@ -619,30 +669,51 @@ class ActivityImporter:
             theme.save()
         return theme
 
+    def record_change(self, row) -> None:
+        """The history of ``row`` says the import changed it, and on whose behalf."""
+        row._change_reason = _("Imported from an IATI file")
+        if self.user is not None:
+            row._history_user = self.user
+
     def organisation(self, partner: PartnerData, data: ActivityData, notes) -> Organisation:
-        """The organisation a participating-org names: by ref, else by name in any language;
-        else a new one."""
+        """The organisation a participating-org names, among the listed ones (verified, or
+        already a partner): by ref, else by name in any language; else a new one, verified
+        (staff imported it). A pending proposal (a member's, not yet decided by staff) is
+        never adopted: it keeps its name, description and website, unlisted, and the report
+        says that it exists."""
+        listed = Organisation.objects.listed()
         organisation = None
         if partner.ref:
-            organisation = Organisation.objects.filter(iati_ref=partner.ref).first()
+            organisation = listed.filter(iati_ref=partner.ref).first()
         matched_by_ref = organisation is not None
         if organisation is None and partner.names:
-            organisation = Organisation.objects.filter(named(partner.names)).order_by("pk").first()
+            organisation = listed.filter(named(partner.names)).order_by("pk").first()
         if organisation is None:
             names = partner.names or {data.language: partner.ref[:255]}
             organisation = Organisation(
                 slug=free_slug(Organisation, partner.slug or first_text(names), 255),
                 kind=partner.kind or DEFAULT_KIND,
                 country=partner.country or data.country,
-                iati_ref=partner.ref,
+                iati_ref=partner.ref if ref_is_free(partner.ref) else "",
+                verified=True,
                 **language_columns("name", names),
             )
-            organisation.full_clean()
+            full_clean(organisation)
+            self.record_change(organisation)
             organisation.save()
             notes.append(_("New organisation: %(name)s.") % {"name": partner.label})
+            if pending_proposals(partner).exists():
+                notes.append(
+                    _(
+                        "An organisation that is not listed (a pending proposal, or one "
+                        "without projects) is also named “%(name)s”: it was left as it is; "
+                        "decide it in the admin."
+                    )
+                    % {"name": partner.label}
+                )
             return organisation
         changes = {}
-        if partner.ref and not organisation.iati_ref:
+        if partner.ref and not organisation.iati_ref and ref_is_free(partner.ref):
             changes["iati_ref"] = partner.ref
         if matched_by_ref:  # renamed, as its publisher names it now, in the languages given
             for language, name in partner.names.items():
@@ -656,11 +727,37 @@ class ActivityImporter:
         if changes:
             for name, value in changes.items():
                 setattr(organisation, name, value)
-            organisation.full_clean()
-            organisation._change_reason = _("Imported from an IATI file")
+            full_clean(organisation)
+            self.record_change(organisation)
             organisation.save()
             notes.append(_("Organisation updated: %(name)s.") % {"name": partner.label})
         return organisation
+
+
+def pending_proposals(partner: PartnerData):
+    """Organisations not listed (proposed by members, not yet decided by staff) that have
+    the ref the file gives or one of its names, in any language, accents and capitals
+    aside (as a proposal's name is compared with the listed ones')."""
+    condition = Q(iati_ref=partner.ref) if partner.ref else Q(pk__in=[])
+    for name in set(partner.names.values()):
+        condition |= any_language("name", "unaccent__iexact", name)
+    return Organisation.objects.filter(condition).exclude(
+        pk__in=Organisation.objects.listed().values("pk")
+    )
+
+
+def ref_is_free(ref: str) -> bool:
+    """A ref no organisation has yet (one a pending proposal holds stays with it)."""
+    return bool(ref) and not Organisation.objects.filter(iati_ref=ref).exists()
+
+
+def full_clean(row) -> None:
+    """Check each field of ``row`` (lengths, choices, validators). Its uniqueness and the
+    table's rules are left to the database, which holds them anyway: the importer's values
+    keep them (a free slug, a project found by its identifier, amounts, durations and dates
+    within bounds), and a row that would break one is skipped on its savepoint with the
+    reason. Checked here too, they cost a query each and a third of an import's time."""
+    row.full_clean(validate_unique=False, validate_constraints=False)
 
 
 def first_text(texts: Texts) -> str:
@@ -695,44 +792,90 @@ def free_slug(model, text: str, max_length: int) -> str:
     return slug
 
 
-def import_activities(data: bytes, *, dry_run: bool = False) -> ImportReport:
-    """Create or update projects (and their organisations) from an IATI activities file.
+# --- a whole file ------------------------------------------------------------------------
+
+# A batch, one transaction, ends after this many activities or once it has lasted this many
+# seconds: short, so that a staff member saving a project the batch changed waits that long
+# at most (an activity takes some 20 to 100 ms), and the page's progress moves.
+BATCH_SIZE = 100
+BATCH_SECONDS = 2.0
+
+
+class FileImport:
+    """The import of one IATI activities file, in two phases.
+
+    ``check()`` reads the whole file against the schema, writing nothing: an invalid file
+    changes nothing. ``apply()`` then reads it again, one activity at a time, and saves the
+    activities in batches (``BATCH_SIZE`` activities, ``BATCH_SECONDS`` at most), each
+    batch its own transaction (each activity on its own savepoint within it: one the
+    catalogue cannot hold is skipped with the reason). Projects are matched by
+    ``iati-identifier``, so that applying the same file again (after a worker died mid-way,
+    say) changes nothing already done. With ``dry_run``, each batch's changes are rolled
+    back: the outcomes say what the import would do (an organisation that activities of two
+    batches share is new in both).
+    """
+
+    def __init__(self, source, *, dry_run: bool = False, user=None):
+        self.file = ActivitiesFile(source)
+        self.dry_run = dry_run
+        self.user = user
+
+    def check(self, on_activity: Callable[[int], None] | None = None) -> int:
+        """The number of activities; ``InvalidIATIFile`` when the file is not valid."""
+        return self.file.check(on_activity)
+
+    def apply(
+        self,
+        on_batch: Callable[[list[ActivityOutcome]], None],
+        *,
+        start: int = 0,
+        keep_going: Callable[[], bool] = lambda: True,
+    ) -> int:
+        """Save the activities after the first ``start`` (already applied), a batch at a
+        time; ``on_batch(outcomes)`` is called within each batch's transaction, after its
+        changes (to record the progress with them). Between two batches, ``keep_going()``
+        may say to stop there. Returns the number of activities applied, ``start``
+        included."""
+        activities = enumerate(self.file.activities(), start=1)
+        importer, seen, done = None, set(), 0
+        for _position, activity in islice(activities, start):
+            seen.add(activity_identifier_of(activity))  # for the duplicates that follow
+            done += 1
+        while True:
+            with transaction.atomic():
+                outcomes, ends = [], time.monotonic() + BATCH_SECONDS
+                with transaction.atomic():
+                    for position, activity in activities:
+                        if importer is None:
+                            importer = ActivityImporter(self.file.language, user=self.user)
+                        outcomes.append(importer.apply(activity, position, seen))
+                        if len(outcomes) >= BATCH_SIZE or time.monotonic() >= ends:
+                            break
+                    if self.dry_run:
+                        transaction.set_rollback(True)
+                if not outcomes:
+                    return done
+                done += len(outcomes)
+                on_batch(outcomes)
+            if not keep_going():
+                return done
+
+
+def activity_identifier_of(activity) -> str:
+    return (activity.findtext("iati-identifier") or "").strip()
+
+
+def import_activities(source, *, dry_run: bool = False, user=None) -> ImportReport:
+    """Create or update projects (and their organisations) from an IATI activities file:
+    its content (bytes), a path or a binary file object; each activity's outcome reported.
 
     A file that is not valid XML or not valid against the schema raises ``InvalidIATIFile``
-    before anything is written. Each activity is saved on its own savepoint, within one
-    transaction: one the catalogue cannot hold is skipped with the reason, the others are
-    saved. With ``dry_run``, the report says what would happen and nothing is kept.
-    """
-    root = read_activities(data)
+    before anything is written (see ``FileImport``). With ``dry_run``, the report says what
+    would happen and nothing is kept."""
+    if isinstance(source, bytes):
+        source = io.BytesIO(source)
+    file_import = FileImport(source, dry_run=dry_run, user=user)
+    file_import.check()
     report = ImportReport(dry_run=dry_run)
-    with transaction.atomic():
-        importer = ActivityImporter(file_language=root.get(XML_LANG))
-        seen = set()
-        for activity in root.iterchildren("iati-activity"):
-            identifier = (activity.findtext("iati-identifier") or "").strip()
-            result = ActivityOutcome(
-                identifier=identifier,
-                title=shown_text(importer.narratives(activity).texts(activity.find("title")))
-                or (activity.findtext("title/narrative") or "").strip(),
-                outcome=Outcome.SKIPPED,
-                line=activity.sourceline,
-            )
-            report.outcomes.append(result)
-            try:
-                if identifier and identifier in seen:
-                    raise SkipActivity(_("The same iati-identifier appears earlier in the file."))
-                seen.add(identifier)
-                data_read = importer.parse(activity)
-                result.notes = list(data_read.notes)
-                with transaction.atomic():
-                    result.outcome, result.project = importer.save(data_read)
-                result.notes = data_read.notes  # with the organisations created or updated
-            except SkipActivity as skip:
-                result.reason = skip.reason
-            except ValidationError as error:
-                result.reason = validation_reason(error)
-            except DatabaseError as error:
-                result.reason = _("The database refused it: %(error)s") % {"error": error}
-        if dry_run:
-            transaction.set_rollback(True)
+    file_import.apply(report.add)
     return report

@@ -30,6 +30,14 @@ from tests.projects.open_data import A_EN, A_ES, B_ES, A, B, C, add_translations
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    """Uploaded files are kept in a folder of the test's own."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    return settings.MEDIA_ROOT
+
+
 ADMIN_IMPORT = "/admin/projects/project/import-iati/"
 
 # "line 12: … reporting-org …" in whichever site language the message is shown.
@@ -95,6 +103,9 @@ def test_exported_seed_comes_back_the_same_after_a_wipe(client, seed):
 
 
 def test_modified_catalogue_is_put_back_by_importing_its_export(client, seed):
+    # Verified by staff, the partners stay listed once left without projects below (an
+    # organisation that is not listed is never adopted by an import: see test_import_jobs.py).
+    Organisation.objects.update(verified=True)
     before, document = public_catalogue(client), export(client)
     upala = Project.objects.get(slug="upala-inclusive-human-development")
     upala.title, upala.funding_amount, upala.status = "Autre titre", Decimal(1), "completed"
@@ -696,7 +707,7 @@ def test_command_imports_a_file_and_reports_each_activity(client, seed, tmp_path
 
     lines = out.getvalue().splitlines()
     assert len(lines) == 17
-    assert "XM-DAC-41114-ICMD-summid: created" in lines
+    assert any(line.startswith("XM-DAC-41114-ICMD-summid: created") for line in lines)
     assert lines[-1].startswith("16 ")
     assert Project.objects.filter(slug="summid").exists()
 
@@ -748,7 +759,7 @@ def test_staff_import_a_file_in_the_admin(client, seed, staff, staff_client):
     Project.objects.filter(slug="summid").delete()
     assert staff_client.get(ADMIN_IMPORT).status_code == 200
 
-    response = staff_client.post(ADMIN_IMPORT, {"file": upload(document)})
+    response = staff_client.post(ADMIN_IMPORT, {"file": upload(document)}, follow=True)
 
     assert response.status_code == 200
     html = response.content.decode()
@@ -763,7 +774,9 @@ def test_admin_check_only_saves_nothing(client, seed, staff_client):
     document = export(client)
     wipe_catalogue()
 
-    response = staff_client.post(ADMIN_IMPORT, {"file": upload(document), "dry_run": "on"})
+    response = staff_client.post(
+        ADMIN_IMPORT, {"file": upload(document), "dry_run": "on"}, follow=True
+    )
 
     assert response.status_code == 200
     assert response.content.decode().count('class="outcome-created"') == 16
@@ -774,9 +787,11 @@ def test_admin_refuses_an_invalid_file_with_the_schema_errors(client, seed, staf
     content = invalid_variants(export(client))["missing reporting-org"]
     state = database_state()
 
-    response = staff_client.post(ADMIN_IMPORT, {"file": upload(content)})
+    response = staff_client.post(ADMIN_IMPORT, {"file": upload(content)}, follow=True)
 
-    assert response.status_code == 400
+    # The import's page: failed, with the schema's complaints.
+    assert response.status_code == 200
+    find(parse(response), "div", "errornote")
     page_lines = re.sub(r"<[^>]+>", "\n", response.content.decode())
     assert re.search(SCHEMA_ERROR_LINE, page_lines, re.MULTILINE)
     assert database_state() == state

@@ -4,14 +4,15 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from projects.iati import InvalidIATIFile, Outcome, import_activities
+from projects.iati import FileImport, ImportReport, InvalidIATIFile, Outcome
 
 
 class Command(BaseCommand):
     help = (
         "Create or update projects and organisations from an IATI 2.03 activities file "
         "(such as the portal's own IATI export) and report each activity's outcome. A file "
-        "that is not valid against the IATI schema changes nothing."
+        "that is not valid against the IATI schema changes nothing; a valid one is applied "
+        "in batches, each its own transaction, so that the site is never held for long."
     )
 
     def add_arguments(self, parser):
@@ -24,23 +25,35 @@ class Command(BaseCommand):
 
     def handle(self, *args, file: Path, dry_run: bool, **options):
         try:
-            data = file.read_bytes()
+            source = file.open("rb")
         except OSError as error:
             raise CommandError(f"{file}: {error.strerror or error}") from None
-        try:
-            report = import_activities(data, dry_run=dry_run)
-        except InvalidIATIFile as invalid:
-            raise CommandError("\n".join([f"{file}: {invalid.message}", *invalid.errors])) from None
+        with source:
+            file_import = FileImport(source, dry_run=dry_run)
+            try:
+                file_import.check()
+            except InvalidIATIFile as invalid:
+                raise CommandError(
+                    "\n".join([f"{file}: {invalid.message}", *invalid.errors])
+                ) from None
+            # Each activity's outcome is written as its batch is done, not kept.
+            report = ImportReport(dry_run=dry_run, keep_outcomes=False)
+
+            def write_batch(outcomes):
+                report.add(outcomes)
+                for item in outcomes:
+                    self.write_outcome(item)
+
+            file_import.apply(write_batch)
+        self.stdout.write(report.summary)
+
+    def write_outcome(self, item) -> None:
         styles = {
             Outcome.CREATED: self.style.SUCCESS,
             Outcome.UPDATED: self.style.SUCCESS,
             Outcome.UNCHANGED: str,
             Outcome.SKIPPED: self.style.WARNING,
         }
-        for item in report.outcomes:
-            details = " ".join(filter(None, [item.reason, *item.notes]))
-            line = f"{item.identifier or '?'}: {item.outcome}" + (
-                f" ({details})" if details else ""
-            )
-            self.stdout.write(styles[item.outcome](line))
-        self.stdout.write(report.summary)
+        details = " ".join(filter(None, [item.reason, *item.notes]))
+        line = f"{item.identifier or '?'}: {item.outcome}" + (f" ({details})" if details else "")
+        self.stdout.write(styles[item.outcome](line))
