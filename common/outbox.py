@@ -21,6 +21,14 @@ the next round instead of each waiting for the same timeout.
 ``cause`` names what an email is about (``"forums.post:12"``): an address is written to
 once per cause (a unique constraint), so work done again cannot queue it twice, and
 ``cancel`` withdraws what is still waiting when the cause is withdrawn (a post hidden).
+
+A digest (``queue_digest``) gathers what happens within a short while into one email per
+address (staff told of flags, of organisations to verify): the first event writes its row
+due ``OUTBOX_DIGEST_WINDOW`` seconds later (not before), and each event until then
+rewrites that row, still waiting, with what is waiting now. Writers of one kind of digest
+take turns (a transaction-level advisory lock), so each reads what the one before it
+committed and none writes a digest missing an event. An event that comes as its row is
+being sent starts the next one.
 """
 
 import email.policy
@@ -28,8 +36,9 @@ import logging
 import smtplib
 import time
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import timedelta
+from functools import partial
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, mailers
@@ -47,6 +56,10 @@ LONGEST_RETRY_DELAY = timedelta(hours=3)
 
 def retry_period() -> timedelta:
     return timedelta(seconds=getattr(settings, "OUTBOX_RETRY_FOR", 2 * 24 * 3600))
+
+
+def digest_window() -> timedelta:
+    return timedelta(seconds=getattr(settings, "OUTBOX_DIGEST_WINDOW", 300))
 
 
 # --- Writing to the outbox ------------------------------------------------------------------
@@ -90,6 +103,48 @@ def queue_message(message, *, language: str, cause: str = "") -> int:
     )
 
 
+def queue_digest(kind: str, write: Callable[[], Iterable[OutgoingEmail]]) -> int:
+    """Gather the events of ``kind`` that come within ``digest_window()`` into one email
+    per address; called in the transaction of each event. Returns how many rows were
+    written or rewritten.
+
+    ``write()`` gives the digest as it stands now (unsaved rows, one per address, telling
+    what is waiting). Where a digest of ``kind`` to that address is still waiting, its
+    content becomes this one; otherwise a new row is written, due at the end of the
+    window, under the cause ``kind:<time>``. ``write()`` is called once the writers of
+    ``kind`` before this one have committed: it reads every event they wrote."""
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(hashtext('common.outbox.digest'), hashtext(%s))",
+                [kind],
+            )
+        now = timezone.now()
+        new, count = [], 0
+        for email in write():
+            # A row the worker is sending is locked: this waits for it, finds it sent,
+            # and a new digest is begun.
+            rewritten = OutgoingEmail.objects.filter(
+                status=OutgoingEmailStatus.PENDING, to=email.to, cause__startswith=f"{kind}:"
+            ).update(
+                language=email.language,
+                subject=email.subject,
+                body=email.body,
+                html_body=email.html_body,
+                reply_to=email.reply_to,
+                headers=email.headers,
+            )
+            if not rewritten:
+                email.cause = f"{kind}:{now:%Y%m%dT%H%M%S.%f}"
+                email.next_attempt_at = now + digest_window()
+                new.append(email)
+            count += 1
+        if new:
+            OutgoingEmail.objects.bulk_create(new, ignore_conflicts=True)
+            transaction.on_commit(partial(_wake_worker, at=new[0].next_attempt_at), robust=True)
+    return count
+
+
 def cancel(*, cause: str = "", cause_prefix: str = "", keep_to=()) -> int:
     """Withdraw the emails still waiting about ``cause`` (or every cause starting with
     ``cause_prefix``): what they announce is gone. ``keep_to``: addresses (a list or a
@@ -122,10 +177,12 @@ def wake_worker_on_commit() -> None:
     transaction.on_commit(_wake_worker, robust=True)
 
 
-def _wake_worker() -> None:
+def _wake_worker(at=None) -> None:
+    """A delivery task, now or at ``at`` (the worker's round would send those due then
+    anyway, a little later)."""
     from common.tasks import deliver_emails
 
-    deliver_emails.enqueue()
+    (deliver_emails.using(run_after=at) if at else deliver_emails).enqueue()
 
 
 # --- Sending --------------------------------------------------------------------------------

@@ -187,12 +187,21 @@ class FlagAdmin(admin.ModelAdmin):
     action that goes through ``forums.services.resolve_flag``, as the queue does); the
     admin lists them all, open or dealt with, and changes none by hand."""
 
-    list_display = ["__str__", "reporter", "created", "resolved_at", "resolved_by"]
-    list_filter = [FlagStateFilter, "created"]
+    list_display = ["__str__", "category", "reporter", "created", "resolved_at", "resolved_by"]
+    list_filter = [FlagStateFilter, "category", "created"]
     list_select_related = ["post__topic", "reporter", "resolved_by"]
     search_fields = ["reason", "resolution", "post__body", "reporter__name", "reporter__email"]
     date_hierarchy = "created"
-    fields = ["post", "reporter", "reason", "created", "resolved_at", "resolved_by", "resolution"]
+    fields = [
+        "post",
+        "reporter",
+        "category",
+        "reason",
+        "created",
+        "resolved_at",
+        "resolved_by",
+        "resolution",
+    ]
     readonly_fields = fields
     actions = ["dismiss"]
 

@@ -262,8 +262,19 @@ class PostRevision(models.Model):
         return f"{self.post} ({self.edited_at:%Y-%m-%d %H:%M})"
 
 
+class FlagCategory(models.TextChoices):
+    """Which of the posting rules (the terms of use) a flagged post breaks."""
+
+    SPAM = "spam", _("Spam")
+    ABUSIVE = "abusive", _("Abusive or offensive")
+    OFF_TOPIC = "off_topic", _("Off topic")
+    PERSONAL_DATA = "personal_data", _("Personal data of others")
+    OTHER = "other", _("Other")
+
+
 class Flag(models.Model):
-    """A member's report that a post breaks the rules, for moderators to work through."""
+    """A member's report that a post breaks the rules, for moderators to work through: a
+    category, and a reason in the member's words (required for "other")."""
 
     post = models.ForeignKey(
         Post, on_delete=models.CASCADE, related_name="flags", verbose_name=_("post")
@@ -274,7 +285,10 @@ class Flag(models.Model):
         related_name="flags",
         verbose_name=_("reported by"),
     )
-    reason = models.TextField(_("reason"), max_length=2000)
+    category = models.CharField(
+        _("category"), max_length=16, choices=FlagCategory.choices, default=FlagCategory.OTHER
+    )
+    reason = models.TextField(_("reason"), max_length=2000, blank=True)
     created = models.DateTimeField(_("reported"), default=timezone.now)
     resolved_at = models.DateTimeField(_("dealt with"), null=True, blank=True)
     resolved_by = models.ForeignKey(
@@ -299,11 +313,16 @@ class Flag(models.Model):
                 violation_error_message=_(
                     "You have already flagged this post: moderators will look at it."
                 ),
-            )
+            ),
+            models.CheckConstraint(
+                condition=~Q(category=FlagCategory.OTHER) | ~Q(reason=""),
+                name="flag_other_has_a_reason",
+                violation_error_message=_("Say what is wrong with this post."),
+            ),
         ]
 
     def __str__(self):
-        return f"{self.post}: {self.reason[:50]}"
+        return f"{self.post}: {self.reason[:50] or self.get_category_display()}"
 
 
 class BlogPostKind(models.TextChoices):

@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from forums.models import Forum, Topic, TopicKind, moderator_condition
+from forums.models import FlagCategory, Forum, Topic, TopicKind, moderator_condition
 from forums.services import ediscussion_date_errors
 
 REASON_MAX_LENGTH = 2000
@@ -24,10 +24,30 @@ def reason_field(label, help_text="", required=True):
 
 
 class FlagForm(forms.Form):
-    reason = reason_field(
-        _("What is wrong with this post?"),
-        _("Only moderators read this. Say which rule the post breaks."),
+    """Which posting rule a post breaks, and why in the member's words: required when none
+    of the categories fits ("other"), optional otherwise. A form sent without a category
+    (a page shown before there were categories) counts as "other"."""
+
+    category = forms.ChoiceField(
+        label=_("What is wrong with this post?"),
+        choices=FlagCategory.choices,
+        widget=forms.RadioSelect,
+        required=False,
     )
+    reason = reason_field(
+        _("Details"),
+        _("Only moderators read this. Required if you choose “Other”."),
+        required=False,
+    )
+
+    def clean_category(self):
+        return self.cleaned_data["category"] or FlagCategory.OTHER
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("category") == FlagCategory.OTHER and not cleaned.get("reason"):
+            self.add_error("reason", _("Say what is wrong with this post."))
+        return cleaned
 
 
 class HidePostForm(forms.Form):

@@ -42,6 +42,7 @@ from common.translation import current_language
 from forums import notifications
 from forums.models import (
     Flag,
+    FlagCategory,
     Forum,
     Post,
     PostRevision,
@@ -257,6 +258,7 @@ def start_topic(
         topic=topic, author=author, body=body, language=language, created=now
     )
     refresh_topic(topic)
+    _follow_own_topic(author, topic)
     notifications.post_created(post)
     return topic
 
@@ -272,8 +274,22 @@ def reply(*, author, topic: Topic, body: str, language: str | None = None) -> Po
         topic=topic, author=author, body=body, language=language or current_language()
     )
     refresh_topic(topic)
+    _follow_own_topic(author, topic)
     notifications.post_created(post)
     return post
+
+
+def _follow_own_topic(author, topic: Topic) -> None:
+    """Who starts or replies to a topic follows it (is emailed its next replies), unless
+    their profile says not to (``Member.follow_own_topics``). Replying follows again a
+    topic left before: the profile setting is the way to stop it."""
+    if not author.follow_own_topics:
+        return
+    try:
+        with transaction.atomic():
+            Subscription.objects.get_or_create(member=author, topic=topic)
+    except IntegrityError:  # followed at this very instant by the button
+        pass
 
 
 def edit_refusal(*, editor, post: Post) -> str:
@@ -342,12 +358,14 @@ def _hide(post: Post, *, moderator, reason: str) -> None:
     post.save(update_fields=["is_hidden", "hidden_by", "hidden_at", "hidden_reason"])
     refresh_topic(post.topic)
     notifications.post_withdrawn(post)
+    notifications.post_hidden(post)
 
 
 @transaction.atomic
 def hide_post(*, moderator, post: Post, reason: str) -> Post:
-    """A moderator hides a post, saying why; its emails not sent yet are withdrawn. A post
-    hidden already stays as it was (two moderators, or a double click)."""
+    """A moderator hides a post, saying why; its emails not sent yet are withdrawn and its
+    author is told the reason. A post hidden already stays as it was (two moderators, or
+    a double click)."""
     _require_moderator(moderator)
     reason = reason.strip()
     if not reason:
@@ -369,6 +387,7 @@ def unhide_post(*, moderator, post: Post) -> Post:
         post.is_hidden = False
         post.save(update_fields=["is_hidden"])
         refresh_topic(topic)
+        notifications.post_shown_again(post)
     return post
 
 
@@ -523,23 +542,28 @@ def flag_refusal(*, member, post: Post) -> str:
 
 
 @transaction.atomic
-def flag_post(*, member, post: Post, reason: str) -> Flag:
-    """A member reports a post to the moderators; one open flag per member and post. It
-    changes no row (it adds one), so it locks none."""
+def flag_post(*, member, post: Post, category: str = FlagCategory.OTHER, reason: str = "") -> Flag:
+    """A member reports a post to the moderators, saying which rule it breaks
+    (``category``) and, in their words, why (required for "other"); one open flag per
+    member and post. It changes no row (it adds one), so it locks none."""
     refusal = flag_refusal(member=member, post=post)
     if refusal:
         raise NotPermitted(refusal)
+    if category not in FlagCategory.values:
+        raise ForumError(_("Choose what is wrong with this post."), field="category")
     reason = reason.strip()
-    if not reason:
+    if not reason and category == FlagCategory.OTHER:
         raise ForumError(_("Say what is wrong with this post."), field="reason")
     already = _("You have already flagged this post: moderators will look at it.")
     if Flag.objects.filter(post=post, reporter=member, resolved_at__isnull=True).exists():
         raise ForumError(already)
     try:
         with transaction.atomic():
-            return Flag.objects.create(post=post, reporter=member, reason=reason)
+            flag = Flag.objects.create(post=post, reporter=member, category=category, reason=reason)
     except IntegrityError:  # the same flag sent twice at once
         raise ForumError(already) from None
+    notifications.flag_raised(flag)  # the moderators, by a digest
+    return flag
 
 
 def resolution_refusal(*, flag: Flag) -> str:

@@ -76,6 +76,10 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "common.security.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Pages compressed when no proxy does, if they hold no secret (BREACH, icmd/compression.py):
+    # after WhiteNoise (static files come compressed), before anything that sets cookies or
+    # reads or writes the body, so that it sees each response last.
+    "icmd.compression.PublicPagesGZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -102,6 +106,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "icmd.navigation.navigation",
             ],
         },
     },
@@ -285,6 +290,12 @@ def mailer_from_url(url: str) -> dict:
 MAILERS = {"default": mailer_from_url(os.environ.get("EMAIL_URL", ""))}
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "ICMD <no-reply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Who receives the messages of the contact page (/<lang>/contact/): DJANGO_CONTACT_EMAILS,
+# comma-separated; when it is empty, every active staff member. Never shown on the site.
+CONTACT_EMAILS = [address.lower() for address in env_list("DJANGO_CONTACT_EMAILS")]
+for _address in CONTACT_EMAILS:
+    if "@" not in _address or any(c.isspace() or c in ',;<>"' for c in _address):
+        raise ImproperlyConfigured(f"DJANGO_CONTACT_EMAILS: {_address!r} is not an email address.")
 
 # Background tasks (django.tasks): stored in the database and run by
 # `manage.py run_worker` (started by `make run`; a second process in production).
@@ -292,6 +303,12 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["d
 # Emails are rows of an outbox (common/outbox.py) sent by the worker (`manage.py run_worker`);
 # a failed send is retried for this long (seconds), then marked failed in the admin.
 OUTBOX_RETRY_FOR = 2 * 24 * 3600
+# Staff are told of flagged posts and of organisations to verify by digests: what comes
+# within this many seconds of the first goes out as one email per person (common/outbox.py).
+OUTBOX_DIGEST_WINDOW = int(os.environ.get("DJANGO_DIGEST_WINDOW") or 300)
+# The group (admin, "Groups") whose active staff members are told of organisations to
+# verify; while it has none, every active staff member allowed to decide them is told.
+VERIFIERS_GROUP = os.environ.get("DJANGO_VERIFIERS_GROUP") or "Verifiers"
 # Double-submission tokens of forms that create something (common/idempotency.py), kept
 # this long (seconds).
 SUBMISSION_TOKENS_KEPT = 24 * 3600

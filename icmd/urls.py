@@ -21,12 +21,17 @@ urlpatterns = [
     path("api/", include("projects.api")),
     # Browsers' reports of Content-Security-Policy violations (common/security.py).
     path("csp-report/", csp_report, name="csp_report"),
+    # Asked for by browsers whatever the page links (templates/base.html links the icon).
+    path("favicon.ico", views.favicon, name="favicon"),
 ]
 
 urlpatterns += i18n_patterns(
     path("", views.home, name="home"),
     path("about/", views.about, name="about_index"),
     path("about/<slug:slug>/", views.about, name="about"),
+    path("privacy/", views.privacy, name="privacy"),
+    path("terms/", views.terms, name="terms"),
+    path("contact/", views.contact, name="contact"),
     # allauth's sign-up, in one transaction and safe to submit twice (network/views/accounts.py).
     path("accounts/signup/", signup, name="account_signup"),
     path("accounts/", include("allauth.urls")),

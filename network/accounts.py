@@ -8,7 +8,9 @@ instead, from their ``AppConfig.ready()``:
   to the export (the function returns anything JSON can hold, dates included);
 - ``account_deleted`` is sent inside the deletion's transaction, with ``member`` (already
   anonymised), for data to remove too (subscriptions, drafts). Posts stay: they are shown
-  as written by "former member" (``Member.display_name``).
+  as written by "former member" (``Member.display_name``);
+- ``register_terms_version(source)``: the site's pages say which version of the terms of
+  use is in force (``source()``), the version a new member accepts on signing up.
 """
 
 from collections.abc import Callable
@@ -32,6 +34,20 @@ _data_sections: dict[str, DataSection] = {}
 account_deleted = Signal()  # sent with member=…, inside delete_account's transaction
 
 
+_terms_version: Callable[[], str] = str  # no terms registered: an empty version
+
+
+def register_terms_version(source: Callable[[], str]) -> None:
+    """``source()`` gives the version of the terms of use in force."""
+    global _terms_version
+    _terms_version = source
+
+
+def terms_version() -> str:
+    """The version of the terms of use a person accepts by signing up now."""
+    return _terms_version()
+
+
 def register_data_section(name: str, section: DataSection) -> None:
     """Add ``{name: section(member)}`` to what ``member_data`` returns."""
     if name in _data_sections and _data_sections[name] is not section:
@@ -48,6 +64,8 @@ def member_data(member: Member) -> dict[str, Any]:
             "name": member.name,
             "date_joined": member.date_joined,
             "last_login": member.last_login,
+            "terms_of_use_accepted": member.terms_accepted_at,
+            "terms_of_use_version": member.terms_version,
         },
         "profile": {
             "address": member.get_absolute_url(),
@@ -69,6 +87,7 @@ def member_data(member: Member) -> dict[str, Any]:
             "value": member.language,
             "label": str(member.get_language_display()),
         },
+        "follow_own_topics": member.follow_own_topics,
         "email_addresses": [
             {"email": address.email, "verified": address.verified, "primary": address.primary}
             for address in EmailAddress.objects.filter(user=member).order_by("-primary", "email")

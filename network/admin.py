@@ -39,7 +39,7 @@ class MemberAdmin(UserAdmin):
     ]
     list_filter = ["is_staff", "is_superuser", "is_active", "visibility", "groups"]
     search_fields = ["email", "name", "affiliation"]
-    readonly_fields = ["slug", "deleted_at"]
+    readonly_fields = ["slug", "deleted_at", "terms_accepted_at", "terms_version"]
     filter_horizontal = ["expertise", "groups", "user_permissions"]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
@@ -63,7 +63,10 @@ class MemberAdmin(UserAdmin):
             _("Permissions"),
             {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]},
         ),
-        (_("Important dates"), {"fields": ["last_login", "date_joined"]}),
+        (
+            _("Important dates"),
+            {"fields": ["last_login", "date_joined", "terms_accepted_at", "terms_version"]},
+        ),
     ]
     add_fieldsets = [
         (None, {"classes": ["wide"], "fields": ["email", "name", "password1", "password2"]}),

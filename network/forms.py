@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib.auth.forms import BaseUserCreationForm, UserChangeForm
 from django.db.models.functions import Lower
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import LazyTypedChoiceField
 
@@ -13,7 +14,7 @@ from common.translation import (
     language_name,
     localized_field,
 )
-from network import services
+from network import accounts, services
 from network.models import Member
 from projects.models import Organisation, OrganisationKind, Theme
 
@@ -129,6 +130,10 @@ class SignupForm(SubmissionTokenMixin, ProfileFieldsMixin):
     )
     # Not required: without it (a form posted by other means), the page's language.
     language = EmailLanguageField(required=False)
+    accept_terms = forms.BooleanField(
+        label=_("I accept the terms of use"),
+        error_messages={"required": _("Accept the terms of use to join M4D Net.")},
+    )
 
     def clean(self):
         data = super().clean()
@@ -150,6 +155,8 @@ class SignupForm(SubmissionTokenMixin, ProfileFieldsMixin):
         for field in ("name", "country", "city", "affiliation", "bio"):
             setattr(user, field, data.get(field) or "")
         user.language = data.get("language") or current_language()
+        user.terms_accepted_at = timezone.now()
+        user.terms_version = accounts.terms_version()
         user.save()
         user.expertise.set(data.get("expertise") or [])
         if data["join_as"] == JoinAs.EXISTING:
@@ -186,6 +193,7 @@ class ProfileForm(ProfileFieldsMixin, forms.ModelForm):
             "bio",
             "visibility",
             "language",
+            "follow_own_topics",
         ]
         widgets = {"visibility": forms.RadioSelect}
 

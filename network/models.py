@@ -92,7 +92,18 @@ class Member(AbstractBaseUser, PermissionsMixin):
     language = language_field(
         _("language"), _("The portal writes to you in this language (emails, notifications).")
     )
+    follow_own_topics = models.BooleanField(
+        _("follow the topics I start or reply to"),
+        default=True,
+        help_text=_("You then receive an email for each new reply in them."),
+    )
     deleted_at = models.DateTimeField(_("account deleted"), null=True, blank=True)
+    # The terms of use accepted on signing up (icmd's terms page and its version then);
+    # empty for accounts made otherwise (the admin, createsuperuser).
+    terms_accepted_at = models.DateTimeField(_("terms of use accepted"), null=True, blank=True)
+    terms_version = models.CharField(
+        _("version of the terms of use accepted"), max_length=40, blank=True
+    )
     is_staff = models.BooleanField(
         _("staff status"),
         default=False,

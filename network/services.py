@@ -9,7 +9,8 @@ served one after the other: the first decides, the second is told it was already
 
 The member is told of a decision by an email written in the decision's transaction (the
 outbox, ``common.outbox``): it exists exactly when the decision does, and is sent once,
-after the commit, in the member's language.
+after the commit, in the member's language. So are staff told of claims and proposals
+ready to decide, and representatives of requests to join (``network.notifications``).
 """
 
 import secrets
@@ -25,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from common.mail import in_language, send_templated_email
 from common.translation import any_language, localized_fields
+from network import notifications
 from network.models import Member, Membership, MembershipRole, MembershipStatus
 from projects.models import Organisation, natural_order
 
@@ -80,6 +82,7 @@ def claim_organisation(*, member: Member, organisation: Organisation) -> Members
     )
     if not created:
         raise MembershipError(_("You have already asked to join this organisation."))
+    _tell_verifiers_if_ready(member)
     return membership
 
 
@@ -106,9 +109,18 @@ def propose_organisation(*, member: Member, new: NewOrganisation) -> Membership:
         description=new.description,
         verified=False,
     )
-    return Membership.objects.create(
+    membership = Membership.objects.create(
         member=member, organisation=organisation, role=MembershipRole.REPRESENTATIVE
     )
+    _tell_verifiers_if_ready(member)
+    return membership
+
+
+def _tell_verifiers_if_ready(member: Member) -> None:
+    """Staff are told of a claim or a proposal once it can be decided: now if the member's
+    address is confirmed, else when they confirm it (``notifications.email_confirmed``)."""
+    if EmailAddress.objects.filter(user=member, verified=True).exists():
+        notifications.organisations_to_verify_changed()
 
 
 # --- Names: which listed organisation already bears one ----------------------------------------
@@ -180,6 +192,7 @@ def request_membership(*, member: Member, organisation: Organisation) -> Members
         member=member, organisation=organisation, defaults={"role": MembershipRole.MEMBER}
     )
     if created:
+        notifications.join_requested(membership)
         return membership
     membership = _locked(membership)
     if membership.status != MembershipStatus.REJECTED:
@@ -191,6 +204,7 @@ def request_membership(*, member: Member, organisation: Organisation) -> Members
     )
     membership.decided_at = membership.decided_by = None
     membership.save(update_fields=["role", "status", "reason", "decided_at", "decided_by"])
+    notifications.join_requested(membership)
     return membership
 
 

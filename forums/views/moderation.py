@@ -73,7 +73,12 @@ def flag_post(request, pk):
         with transaction.atomic():
             if not within_rate_limit(request, FLAGGING_RATE_LIMIT):
                 raise TooFast
-            services.flag_post(member=member, post=post, reason=form.cleaned_data["reason"])
+            services.flag_post(
+                member=member,
+                post=post,
+                category=form.cleaned_data["category"],
+                reason=form.cleaned_data["reason"],
+            )
     except TooFast:
         refusal = _(
             "You have flagged many posts in a short while: this flag was not sent. "

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db.models import Exists, OuterRef
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -73,7 +74,25 @@ def _render_profile(request, member, contact_form=None, status=HTTPStatus.OK):
         "can_contact": can_contact,
         "contact_form": contact_form if contact_form is not None else ContactForm(),
     }
+    if is_owner:
+        context["own_claims"] = _own_claims(member)
     return render(request, "network/member_profile.html", context, status=status)
+
+
+OWN_CLAIMS_SHOWN = 10
+
+
+def _own_claims(member) -> list:
+    """The organisations ``member`` claimed or proposed (the newest ones; "My
+    organisations" has them all), with what became of each request, for their own eyes."""
+    listed = Organisation.objects.listed().filter(pk=OuterRef("organisation"))
+    return list(
+        Membership.objects.representatives()
+        .filter(member=member)
+        .select_related("organisation")
+        .annotate(organisation_listed=Exists(listed))
+        .order_by("-created", "-pk")[:OWN_CLAIMS_SHOWN]
+    )
 
 
 def member_profile(request, slug):

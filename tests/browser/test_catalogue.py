@@ -12,6 +12,7 @@ def test_filter_by_country_open_a_project_and_follow_a_partner(live_server, seed
     page.goto(f"{live_server.url}/fr/projects/")
     expect(page.locator(".totals")).to_contain_text("16 projets")
 
+    page.locator("summary", has_text="Filtrer").click()  # folded on a phone's screen
     page.get_by_label("Pays").select_option(label="Maroc")
     page.get_by_role("button", name="Appliquer").click()
 

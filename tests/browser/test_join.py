@@ -84,6 +84,7 @@ def test_join_as_an_individual_verify_edit_the_profile_and_find_yourself(live_se
     page.get_by_label(tr("Short bio")).fill(
         "Je travaille sur les transferts de fonds des migrants."
     )
+    page.get_by_label(tr("I accept the terms of use")).check()
     page.get_by_role("button", name=tr("Join M4D Net")).click()
 
     expect(page).to_have_url(re.compile(r"/fr/accounts/confirm-email/$"))

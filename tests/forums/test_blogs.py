@@ -581,6 +581,8 @@ def test_atom_feed(client, author, kind):
 @pytest.fixture
 def targets(author):
     forum = Forum.objects.create(name="Diaspora", slug="diaspora")
+    author.follow_own_topics = False  # who follows what is each test's own
+    author.save(update_fields=["follow_own_topics"])
     topic = services.start_topic(
         author=author, forum=forum, title="Envois de fonds", body="Premier message."
     )

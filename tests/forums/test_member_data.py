@@ -23,7 +23,7 @@ def thread():
     )
     services.reply(author=leaving, topic=topic, body="Ma réponse, qui doit rester dans le fil.")
     services.reply(author=staying, topic=topic, body="Merci !")
-    Subscription.objects.create(member=leaving, topic=topic)
+    assert Subscription.objects.filter(member=leaving, topic=topic).exists()  # replying follows
     BlogPost.objects.create(author=leaving, title="Brouillon", slug="brouillon", body="…")
     return forum, topic, leaving, staying
 

@@ -42,7 +42,7 @@ def site_and_cache(settings):
 @pytest.fixture
 def thread():
     forum = Forum.objects.create(name="Diaspora", slug="diaspora")
-    starter = verified_member(name="Awa Initiatrice")
+    starter = verified_member(name="Awa Initiatrice", follow_own_topics=False)
     topic = services.start_topic(
         author=starter, forum=forum, title="Envois de fonds", body="Premier message."
     )
@@ -351,7 +351,7 @@ def translated_thread():
         name_es="Diáspora y desarrollo",
         slug="diaspora-developpement",
     )
-    starter = verified_member(name="Awa Initiatrice", language="fr")
+    starter = verified_member(name="Awa Initiatrice", language="fr", follow_own_topics=False)
     topic = services.start_topic(
         author=starter, forum=forum, title="Envois de fonds", body="Premier message."
     )

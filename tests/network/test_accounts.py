@@ -61,6 +61,7 @@ def signup_form(client, language="fr", **values):
             "affiliation": "Université Gaston Berger",
             "bio": "Je travaille sur les transferts de fonds des migrants.",
             "join_as": "individual",
+            "accept_terms": "on",
         }
     )
     data.update(values)

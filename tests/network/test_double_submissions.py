@@ -45,6 +45,7 @@ def signup_form(client: Client, **values) -> dict:
         name="Amina Diallo",
         country="SN",
         join_as="individual",
+        accept_terms="on",
     )
     data.update(values)
     return data

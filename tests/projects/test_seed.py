@@ -313,7 +313,8 @@ def row_counts():
 def test_loading_the_seed_again_creates_nothing(seed):
     before = row_counts()
     assert before["projects_project"] == 16
-    assert before["icmd_page"] == 4  # one per page, in three languages
+    # One per page, in three languages: four about pages, the privacy notice, the terms.
+    assert before["icmd_page"] == 6
 
     out = StringIO()
     call_command("load_seed", stdout=out)
@@ -578,7 +579,7 @@ def test_an_empty_database_gets_the_whole_seed_and_a_later_load_creates_nothing(
         "criteria": 7,
         "organisations": 18,
         "partnerships": sum(len(row["partners"]) for row in catalogue["projects"]),
-        "pages": 4,
+        "pages": 6,  # four about pages, the privacy notice and the terms of use
         "forums": len(fixture(FORUMS)["forums"]),
     }
     # Staff then remove one of each kind: the next load does not bring them back.
@@ -699,4 +700,4 @@ def test_pages_and_forums_deleted_or_renamed_by_staff_stay_so_unless_asked_for(s
     forum = Forum.objects.get(slug="e-discussions")
     assert all(getattr(forum, f"name_{code}") for code in LANGUAGE_CODES)
     assert not Page.objects.filter(slug="initiative").exists()
-    assert Page.objects.count() == 4
+    assert Page.objects.count() == 6
