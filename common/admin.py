@@ -1,18 +1,25 @@
+import datetime
 import json
 from collections import defaultdict
+from decimal import Decimal
 
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.models import LogEntry
 from django.core.exceptions import ValidationError
 from django.db import router
-from django.db.models import Q, UniqueConstraint
+from django.db.models import ManyToManyField, Q, UniqueConstraint
 from django.forms.models import BaseInlineFormSet
+from django.utils import formats, timezone, translation
+from django.utils.text import capfirst
+from django.utils.translation import gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django_countries.fields import Country
 from modeltranslation.admin import TranslationAdmin
 from modeltranslation.translator import translator
 from simple_history.admin import SimpleHistoryAdmin
+from simple_history.models import DeletedObject
+from simple_history.template_utils import HistoricalRecordContextHelper
 from simple_history.utils import update_change_reason
 
 from common.models import OutgoingEmail
@@ -24,18 +31,126 @@ from common.translation import (
     missing_languages,
 )
 
+# --- History: every version of an object, readable in the reader's language -------------
+
+EMPTY_VALUE = "—"
+HISTORY_TYPES = {
+    "+": pgettext_lazy("history", "Created"),
+    "~": pgettext_lazy("history", "Changed"),
+    "-": pgettext_lazy("history", "Deleted"),
+}
+
+
+def readable_value(field, value) -> str:
+    """``value`` of ``field`` as a person reads it, in the active language: "—" for
+    nothing, Yes/No, a choice's label, a country's name, dates and numbers localized,
+    a related object by its name."""
+    if value is None or value == "" or value == []:
+        return EMPTY_VALUE
+    if isinstance(value, DeletedObject):
+        return gettext("%(model)s no longer there (#%(pk)s)") % {
+            "model": value.model._meta.verbose_name,
+            "pk": value.pk,
+        }
+    if isinstance(value, bool):
+        return gettext("Yes") if value else gettext("No")
+    if isinstance(value, Country):
+        return str(value.name)
+    if field is not None and field.flatchoices:
+        return str(dict(field.flatchoices).get(value, value))
+    if isinstance(value, datetime.datetime):
+        if timezone.is_aware(value):
+            value = timezone.localtime(value)
+        return formats.localize(value)
+    if isinstance(value, datetime.date | datetime.time | Decimal | float | int):
+        return formats.localize(value)
+    return str(value)
+
+
+def field_labels(*models) -> dict[str, str]:
+    """{label as the admin's log keeps it: label in the active language} of the fields of
+    ``models``. Django keeps the labels of a change message untranslated and translates them
+    when read, which misses labels made of parts ("Title [fr]", from django-modeltranslation)."""
+    fields = [field for model in models for field in model._meta.get_fields() if field.concrete]
+    with translation.override(None):
+        kept = [capfirst(str(field.verbose_name)) for field in fields]
+    return {
+        label: capfirst(str(field.verbose_name)) for label, field in zip(kept, fields, strict=True)
+    }
+
+
+def readable_change_reason(reason: str | None, labels: dict[str, str]) -> str:
+    """A version's change reason: the admin's change message is kept as Django keeps it in
+    its log (JSON, field labels untranslated) and put in words in the reader's language
+    (``labels``: see ``field_labels``); any other reason (an import, a verification) is
+    shown as it was written."""
+    if not reason:
+        return EMPTY_VALUE
+    if not reason.startswith("["):
+        return reason
+    try:
+        message = json.loads(reason)
+    except ValueError:
+        return reason
+    if not isinstance(message, list):
+        return reason
+    for part in message:
+        for details in part.values() if isinstance(part, dict) else ():
+            if isinstance(details, dict) and isinstance(details.get("fields"), list):
+                details["fields"] = [labels.get(label, label) for label in details["fields"]]
+    return LogEntry(change_message=json.dumps(message)).get_change_message() or EMPTY_VALUE
+
+
+class ReadableHistoryChanges(HistoricalRecordContextHelper):
+    """The "old → new" of a version with readable values (see ``readable_value``) instead
+    of Python's ("None", "False → True", choice keys, country codes)."""
+
+    def prepare_delta_change_value(self, change, value):
+        field = self.model._meta.get_field(change.field)
+        if isinstance(field, ManyToManyField):
+            related = super().prepare_delta_change_value(change, value)
+            return ", ".join(readable_value(None, item) for item in related) or EMPTY_VALUE
+        return readable_value(field, value)
+
 
 class HistoryAdmin(SimpleHistoryAdmin):
     """Keeps every version of an object with who changed it and when; the admin's own
     change message (which also names inline rows added, changed or deleted) becomes the
-    version's change reason, so a new partner shows up in the history too."""
+    version's change reason, so a new partner shows up in the history too. The history
+    page reads in the staff member's language: its headings, the kind of change, the
+    reason, and the values changed (``ReadableHistoryChanges``)."""
+
+    object_history_template = "admin/history/object_history.html"
+    object_history_list_template = "admin/history/object_history_list.html"
+    object_history_form_template = "admin/history/object_history_form.html"
 
     def log_change(self, request, obj, message):
         entry = super().log_change(request, obj, message)
         if message:
-            text = LogEntry(change_message=json.dumps(message)).get_change_message()
-            update_change_reason(obj, text)
+            # Kept as the admin's log keeps it: put in words when read, in the reader's
+            # language (``readable_change_reason``).
+            update_change_reason(obj, json.dumps(message))
         return entry
+
+    def get_historical_record_context_helper(self, request, historical_record):
+        return ReadableHistoryChanges(self.model, historical_record)
+
+    def set_history_delta_changes(self, request, historical_records, **kwargs):
+        super().set_history_delta_changes(request, historical_records, **kwargs)
+        labels = field_labels(self.model, *(inline.model for inline in self.inlines))
+        for record in historical_records:
+            record.readable_type = HISTORY_TYPES.get(record.history_type, EMPTY_VALUE)
+            record.readable_change_reason = readable_change_reason(
+                record.history_change_reason, labels
+            )
+
+    def history_view_title(self, request, obj):
+        return _("History of “%(object)s”") % {"object": obj}
+
+    def history_form_view_title(self, request, obj):
+        if self.revert_disabled(request, obj):
+            return _("Earlier version of “%(object)s”") % {"object": obj}
+        return _("Go back to an earlier version of “%(object)s”") % {"object": obj}
 
 
 class MissingTranslationFilter(admin.SimpleListFilter):

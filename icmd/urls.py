@@ -9,8 +9,8 @@ from icmd.admin_login import rate_limited_admin_login
 from network.views.accounts import signup
 from network.views.organisations import organisation_detail
 
-admin.site.site_header = _("ICMD portal administration")
-admin.site.site_title = _("ICMD portal")
+admin.site.site_header = _("JMDI portal administration")
+admin.site.site_title = _("JMDI portal")
 admin.site.index_title = _("Catalogue, members and pages")
 
 admin.site.login = rate_limited_admin_login

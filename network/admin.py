@@ -4,9 +4,15 @@ from allauth.account.models import EmailAddress
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import PermissionDenied
 from django.db.models import CharField, Exists, OuterRef, Q, Subquery
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
+from django.template.defaultfilters import linebreaksbr
 from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -165,18 +171,31 @@ class RepresentativeClaimAdmin(admin.ModelAdmin):
         *(f"{column}__unaccent" for column in localized_fields("organisation__name")),
     ]
     ordering = ["created"]
-    fields = [
-        "member",
-        "member_email",
-        "email_confirmed",
-        "organisation",
-        "request_kind",
-        "before_deciding",
-        "role",
-        "created",
-        *DECISION_FIELDS,
+    # The page of one request: who asks, the organisation as proposed or listed, and what
+    # stands in the way of approving it; staff decide with the buttons below it.
+    fieldsets = [
+        (
+            _("Who asks"),
+            {"fields": ["member", "member_email", "email_confirmed_in_words", "created"]},
+        ),
+        (
+            _("Organisation"),
+            {
+                "fields": [
+                    "organisation",
+                    "request_kind",
+                    "organisation_name",
+                    "organisation_kind",
+                    "organisation_country",
+                    "organisation_website",
+                    "organisation_description",
+                ]
+            },
+        ),
+        (_("Decision"), {"fields": ["before_deciding", *DECISION_FIELDS]}),
     ]
-    readonly_fields = fields
+    readonly_fields = [field for _title, options in fieldsets for field in options["fields"]]
+    change_form_template = "admin/network/representativeclaim/change_form.html"
     actions = ["approve_claims", "reject_claims"]
 
     def get_queryset(self, request):
@@ -208,14 +227,122 @@ class RepresentativeClaimAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False  # a decision is made, and told, through the actions
 
+    def get_urls(self):
+        prefix = f"{self.opts.app_label}_{self.opts.model_name}"
+        return [
+            path(
+                "<path:object_id>/approve/",
+                self.admin_site.admin_view(self.approve_view),
+                name=f"{prefix}_approve",
+            ),
+            path(
+                "<path:object_id>/reject/",
+                self.admin_site.admin_view(self.reject_view),
+                name=f"{prefix}_reject",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _admin_url(self, view: str, *args) -> str:
+        """The address of one of this admin's pages ("change", "approve"…)."""
+        return reverse(
+            f"admin:{self.opts.app_label}_{self.opts.model_name}_{view}",
+            args=args,
+            current_app=self.admin_site.name,
+        )
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
+        """The request, read-only (nothing is saved from this page), with Approve and
+        Reject (with a reason) while it waits and the staff member may decide."""
+        if request.method == "POST":
+            return HttpResponseNotAllowed(["GET", "HEAD"])  # decisions have their own URLs
+        claim = self.get_object(request, unquote(object_id))
+        can_decide = (
+            claim is not None
+            and claim.status == MembershipStatus.PENDING
+            and self.has_change_permission(request, claim)
+        )
         extra_context = {
             **(extra_context or {}),
             "show_save": False,
             "show_save_and_continue": False,
             "show_save_and_add_another": False,
+            "can_decide": can_decide,
+            "reject_form": RejectClaimForm(auto_id="reject_%s"),
         }
+        if can_decide:
+            extra_context["approve_url"] = self._admin_url("approve", claim.pk)
+            extra_context["reject_url"] = self._admin_url("reject", claim.pk)
         return super().change_view(request, object_id, form_url, extra_context)
+
+    def _claim_to_decide(self, request, object_id):
+        """The request a decision is posted for, if the staff member may decide it; whether
+        it still waits is the service's to say."""
+        if request.method != "POST":
+            return None, HttpResponseNotAllowed(["POST"])
+        claim = self.get_object(request, unquote(object_id))
+        if claim is None:
+            raise Http404(_("This request no longer exists."))
+        if not self.has_change_permission(request, claim):
+            raise PermissionDenied
+        return claim, None
+
+    def _after_decision(self, request, claim, decide, done: str):
+        """``decide()`` through a service: on success back to the queue, saying so; a
+        refusal is shown on the request's own page, nothing changed."""
+        try:
+            decide()
+        except services.MembershipError as refusal:
+            return self._left_as_it_was(request, claim, str(refusal))
+        self.message_user(request, done, messages.SUCCESS)
+        return HttpResponseRedirect(self._admin_url("changelist"))
+
+    def _left_as_it_was(self, request, claim, reason: str):
+        self.message_user(
+            request,
+            _("The request was left as it was: %(reason)s") % {"reason": reason},
+            messages.WARNING,
+        )
+        return HttpResponseRedirect(self._admin_url("change", claim.pk))
+
+    def approve_view(self, request, object_id):
+        claim, refused = self._claim_to_decide(request, object_id)
+        if refused:
+            return refused
+        return self._after_decision(
+            request,
+            claim,
+            lambda: services.approve_claim(membership=claim, staff=request.user),
+            ngettext(
+                "%(count)d request approved; the person is told by email.",
+                "%(count)d requests approved; each person is told by email.",
+                1,
+            )
+            % {"count": 1},
+        )
+
+    def reject_view(self, request, object_id):
+        claim, refused = self._claim_to_decide(request, object_id)
+        if refused:
+            return refused
+        form = RejectClaimForm(request.POST)
+        if form.is_valid():
+            reason = form.cleaned_data["reason"]
+        elif request.POST.get("reason", "").strip():  # too long, say
+            return self._left_as_it_was(request, claim, " ".join(form.errors["reason"]))
+        else:
+            reason = ""  # the service refuses it, saying that a reason is needed
+        return self._after_decision(
+            request,
+            claim,
+            lambda: services.reject_claim(membership=claim, staff=request.user, reason=reason),
+            ngettext(
+                "%(count)d request rejected; the person is told by email.",
+                "%(count)d requests rejected; each person is told by email.",
+                1,
+            )
+            % {"count": 1},
+        )
 
     @admin.display(description=_("email address"), ordering="member__email")
     def member_email(self, claim):
@@ -228,6 +355,35 @@ class RepresentativeClaimAdmin(admin.ModelAdmin):
     @admin.display(boolean=True, description=_("email confirmed"))
     def email_confirmed(self, claim):
         return claim.email_confirmed
+
+    @admin.display(description=_("email confirmed"))
+    def email_confirmed_in_words(self, claim):
+        return _("Yes") if claim.email_confirmed else _("No")
+
+    @admin.display(description=_("name"))
+    def organisation_name(self, claim):
+        return claim.organisation.name
+
+    @admin.display(description=_("kind"))
+    def organisation_kind(self, claim):
+        return claim.organisation.get_kind_display()
+
+    @admin.display(description=_("country"))
+    def organisation_country(self, claim):
+        return claim.organisation.country.name
+
+    @admin.display(description=_("website"))
+    def organisation_website(self, claim):
+        website = claim.organisation.website
+        if not website:
+            return "—"
+        return format_html(
+            '<a href="{}" rel="noopener noreferrer nofollow">{}</a>', website, website
+        )
+
+    @admin.display(description=_("description"))
+    def organisation_description(self, claim):
+        return linebreaksbr(claim.organisation.description, autoescape=True) or "—"
 
     @admin.display(description=_("kind of request"))
     def request_kind(self, claim):

@@ -3,7 +3,7 @@ import secrets
 from allauth.account.models import EmailAddress
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Exists, OuterRef
 from django.db.models.functions import Lower
 from django.urls import reverse
@@ -55,11 +55,19 @@ class MemberManager(BaseUserManager.from_queryset(MemberQuerySet)):
         return self._create(email, password, **fields)
 
     def create_superuser(self, email, password=None, **fields):
+        """An account for whoever runs the site (``manage.py createsuperuser``): its address
+        is taken as confirmed, as allauth records it, so that the account logs into the
+        public site too, not only into the admin, without a confirmation email."""
         fields.setdefault("is_staff", True)
         fields.setdefault("is_superuser", True)
         if not fields["is_staff"] or not fields["is_superuser"]:
             raise ValueError("A superuser must have is_staff=True and is_superuser=True.")
-        return self._create(email, password, **fields)
+        with transaction.atomic(using=self._db):
+            member = self._create(email, password, **fields)
+            EmailAddress.objects.using(self._db).create(
+                user=member, email=member.email.lower(), verified=True, primary=True
+            )
+        return member
 
     def get_by_natural_key(self, email):
         return self.get(email__iexact=email)

@@ -289,7 +289,7 @@ def approve_claim(*, membership: Membership, staff: Member) -> Membership:
     proposal is never merged into one listed meanwhile (staff reject it, or the person
     claims the listed one); once listed it takes its name's own address."""
     if not (staff.is_active and staff.is_staff):
-        raise MembershipError(_("Representatives are verified by the ICMD team."))
+        raise MembershipError(_("Representatives are verified by the JMDI team."))
     membership = _locked(membership)
     if membership.role != MembershipRole.REPRESENTATIVE:
         raise MembershipError(_("Only representatives are verified by staff."))
@@ -319,6 +319,11 @@ def approve_claim(*, membership: Membership, staff: Member) -> Membership:
     _decide(membership, MembershipStatus.APPROVED, staff, "")
     if not organisation.verified:
         organisation.verified = True
+        # The organisation's history says who verified it, and on whose request.
+        organisation._history_user = staff
+        organisation._change_reason = _("Verified by staff (claim of %(member)s)") % {
+            "member": membership.member.display_name
+        }
         organisation.save(update_fields=["verified", "slug"])
     membership.organisation = organisation
     _notify(membership, "claim_approved")
@@ -329,7 +334,7 @@ def approve_claim(*, membership: Membership, staff: Member) -> Membership:
 def reject_claim(*, membership: Membership, staff: Member, reason: str) -> Membership:
     """Staff refuse a representative, saying why (the person is told)."""
     if not (staff.is_active and staff.is_staff):
-        raise MembershipError(_("Representatives are verified by the ICMD team."))
+        raise MembershipError(_("Representatives are verified by the JMDI team."))
     if not reason.strip():
         raise MembershipError(_("Say why the request is rejected: the person will be told."))
     membership = _locked(membership)
@@ -348,7 +353,7 @@ def approve_member(*, membership: Membership, representative: Member) -> Members
     if not can_manage(representative, membership.organisation):
         raise MembershipError(_("Only its representatives decide who belongs to an organisation."))
     if membership.role != MembershipRole.MEMBER:
-        raise MembershipError(_("Representatives are verified by the ICMD team."))
+        raise MembershipError(_("Representatives are verified by the JMDI team."))
     _require_pending(membership)
     _decide(membership, MembershipStatus.APPROVED, representative, "")
     _notify(membership, "membership_approved")
@@ -359,9 +364,9 @@ def _check_removal(membership: Membership, representative: Member) -> None:
     if not can_manage(representative, membership.organisation):
         raise MembershipError(_("Only its representatives decide who belongs to an organisation."))
     if membership.member_id == representative.pk:
-        raise MembershipError(_("You cannot remove yourself; ask the ICMD team."))
+        raise MembershipError(_("You cannot remove yourself; ask the JMDI team."))
     if membership.role != MembershipRole.MEMBER and not representative.is_staff:
-        raise MembershipError(_("Only the ICMD team removes a representative."))
+        raise MembershipError(_("Only the JMDI team removes a representative."))
 
 
 @transaction.atomic

@@ -6,7 +6,9 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import NoReverseMatch, path, reverse
+from django.utils.html import format_html
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from common.admin import ConstrainedInline, HistoryAdmin, TranslatedAdmin
@@ -238,6 +240,67 @@ class OrganisationAdmin(TranslatedAdmin, HistoryAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).with_project_counts()
+
+    # --- Verification: a proposal is verified in the queue, with its checks ----------------
+
+    def is_proposal(self, organisation) -> bool:
+        """Whether ``organisation`` is not listed yet (not verified, partner of no project):
+        a member's proposal waiting for staff. Ticking "verified" here would list it without
+        the checks of "Organisations to verify" (the person's address confirmed, no listed
+        organisation of the same name), so here it is read-only."""
+        if organisation is None or organisation.pk is None:
+            return False
+        if not hasattr(organisation, "_is_proposal"):  # asked several times per page
+            listed = Organisation.objects.listed().filter(pk=organisation.pk)
+            organisation._is_proposal = not listed.exists()
+        return organisation._is_proposal
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if self.is_proposal(obj):
+            fields.append("verification")
+        return fields
+
+    def get_exclude(self, request, obj=None):
+        exclude = list(super().get_exclude(request, obj) or [])
+        if self.is_proposal(obj):
+            exclude.append("verified")  # whatever is posted, it is not saved from here
+        return exclude
+
+    def get_fields(self, request, obj=None):
+        """The read-only "verified" of a proposal where the box would be."""
+        fields = list(super().get_fields(request, obj))
+        if "verification" in fields:
+            fields.remove("verification")
+            after = fields.index("description") + 1 if "description" in fields else len(fields)
+            fields.insert(after, "verification")
+        return fields
+
+    def get_changeform_initial_data(self, request):
+        """An organisation staff add themselves is checked by them: verified unless they
+        untick it."""
+        return {"verified": True, **super().get_changeform_initial_data(request)}
+
+    @admin.display(description=_("verified"))
+    def verification(self, organisation):
+        try:
+            queue = reverse("admin:network_representativeclaim_changelist")
+        except NoReverseMatch:
+            queue = None
+        message = _(
+            "Not yet. This organisation is not listed: a member's proposal is verified in "
+            "“Organisations to verify”, where the person's confirmed address and the names "
+            "of the listed organisations are checked."
+        )
+        if queue is None:
+            return message
+        return format_html(
+            '{} <a href="{}?{}">{}</a>',
+            message,
+            queue,
+            urlencode({"status": "all", "q": organisation.name}),
+            _("Open its requests"),
+        )
 
     @admin.display(description=_("projects"), ordering="project_count")
     def project_count(self, organisation):

@@ -2,7 +2,7 @@
 
 import django_filters
 from django import forms
-from django.db.models import Case, Exists, IntegerField, OuterRef, Value, When
+from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, Value, When
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
@@ -59,6 +59,29 @@ def order_by_country_name(queryset):
     )
 
 
+class PhaseChoiceField(forms.ModelChoiceField):
+    """A phase to choose, saying so of one whose projects are not in the catalogue (the
+    2008–2012 phase is known by its reported figures only): choosing it gives an empty list,
+    which then has a reason (see ``projects.views.phase_notice``)."""
+
+    def label_from_instance(self, phase):
+        if not phase.published_projects:
+            return _("%(phase)s (not in the catalogue yet)") % {"phase": phase}
+        return str(phase)
+
+
+class PhaseFilter(django_filters.ModelChoiceFilter):
+    field_class = PhaseChoiceField
+
+
+def phases_with_counts():
+    """The phases, each with ``published_projects``: how many of its projects are published
+    (in their own order: a query that groups rows leaves Meta.ordering out)."""
+    return Phase.objects.annotate(
+        published_projects=Count("projects", filter=Q(projects__published=True))
+    ).order_by(*Phase._meta.ordering)
+
+
 class ProjectFilter(ActiveFiltersMixin, django_filters.FilterSet):
     q = django_filters.CharFilter(
         label=_("Search"),
@@ -78,10 +101,10 @@ class ProjectFilter(ActiveFiltersMixin, django_filters.FilterSet):
         queryset=Theme.objects.all(),
         empty_label=_("All themes"),
     )
-    phase = django_filters.ModelChoiceFilter(
+    phase = PhaseFilter(
         label=_("Phase"),
         to_field_name="slug",
-        queryset=Phase.objects.all(),
+        queryset=phases_with_counts(),
         empty_label=_("All phases"),
     )
     partner = django_filters.ModelChoiceFilter(

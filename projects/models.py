@@ -122,7 +122,7 @@ class Organisation(TranslatedModel):
     website = models.URLField(_("website"), blank=True)
     description = models.TextField(_("description"), blank=True)
     verified = models.BooleanField(
-        _("verified"), default=False, help_text=_("Checked by the ICMD team.")
+        _("verified"), default=False, help_text=_("Checked by the JMDI team.")
     )
     iati_ref = models.CharField(
         _("IATI organisation identifier"),
@@ -229,7 +229,7 @@ class Project(TranslatedModel):
         validators=[MinValueValidator(1), MaxValueValidator(MAX_DURATION_MONTHS)],
     )
     funding_amount = models.DecimalField(
-        _("ICMD funding"),
+        _("JMDI funding"),
         max_digits=14,
         decimal_places=2,
         validators=[MinValueValidator(0)],
@@ -279,7 +279,7 @@ class Project(TranslatedModel):
             models.CheckConstraint(
                 condition=Q(funding_amount__gte=0),
                 name="project_funding_not_negative",
-                violation_error_message=_("The ICMD funding cannot be negative."),
+                violation_error_message=_("The JMDI funding cannot be negative."),
             ),
             models.CheckConstraint(
                 condition=Q(duration_months__gte=1) & Q(duration_months__lte=MAX_DURATION_MONTHS),

@@ -4,6 +4,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django_countries import countries
 from django_countries.fields import Country
 
@@ -26,6 +27,9 @@ def project_list(request):
     ]
     if page_notice:
         notices.append(page_notice)
+    phase = getattr(filterset.form, "cleaned_data", {}).get("phase")
+    if phase is not None and not phase.published_projects:
+        notices.append(phase_notice(phase))
     return render(
         request,
         "projects/project_list.html",
@@ -43,6 +47,24 @@ def project_list(request):
             "notices": notices,
         },
     )
+
+
+def phase_notice(phase) -> str:
+    """Why the list of a phase whose projects are not in the catalogue is empty, with the
+    figures reported for that phase where they are known."""
+    notice = _("No project of “%(phase)s” is in the catalogue yet.") % {"phase": phase}
+    if phase.reported_projects and phase.reported_countries:
+        projects = ngettext(
+            "%(counter)s project", "%(counter)s projects", phase.reported_projects
+        ) % {"counter": phase.reported_projects}
+        places = ngettext(
+            "%(counter)s country", "%(counter)s countries", phase.reported_countries
+        ) % {"counter": phase.reported_countries}
+        notice += " " + _("The initiative reported %(projects)s in %(countries)s for it.") % {
+            "projects": projects,
+            "countries": places,
+        }
+    return notice
 
 
 def project_detail(request, slug):
@@ -69,7 +91,8 @@ def country_detail(request, code):
     if code not in countries:
         raise Http404(_("Unknown country."))
     projects = Project.objects.published().filter(country=code)
-    organisations = Organisation.objects.filter(country=code).with_project_counts()
+    # Listed ones only: a member's proposal waiting for staff is nobody's to show.
+    organisations = Organisation.objects.listed().filter(country=code).with_project_counts()
     if not projects.exists() and not organisations.exists():
         raise Http404(_("No project or organisation in this country."))
     return render(

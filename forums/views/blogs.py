@@ -239,7 +239,7 @@ def edit_blog_post(request, slug):
 
 class BlogRssFeed(Feed):
     kind = BlogPostKind.BLOG
-    title = gettext_lazy("M&D goes local: blogs of the ICMD network")
+    title = gettext_lazy("M&D goes local: blogs of the JMDI network")
     link = reverse_lazy("forums:blog")
     description = gettext_lazy("Members of M4D Net write about migration and local development.")
 
@@ -274,7 +274,7 @@ class NewsRssFeed(BlogRssFeed):
     kind = BlogPostKind.NEWS
     title = gettext_lazy("News of the Joint Migration and Development Initiative")
     link = reverse_lazy("forums:news")
-    description = gettext_lazy("News from the ICMD team.")
+    description = gettext_lazy("News from the JMDI team.")
 
 
 class NewsAtomFeed(NewsRssFeed):

@@ -93,7 +93,7 @@ THEME_VOCABULARY = "99"  # the reporting organisation's own
 THEME_VOCABULARY_PATH = "/api/v1/themes/"
 WEB_PAGE_CATEGORY = "A12"  # activity web page
 ESTIMATED_START_NOTE = gettext_noop(
-    "Start of the ICMD phase: the project’s own start date is not recorded."
+    "Start of the JMDI phase: the project’s own start date is not recorded."
 )
 
 SLUG = re.compile(r"[-a-zA-Z0-9_]+")

@@ -247,7 +247,7 @@ def test_only_staff_verify_a_representative(representative):
     ):
         with pytest.raises(services.MembershipError) as error:
             decide()
-        assert str(error.value) == tr("Representatives are verified by the ICMD team.")
+        assert str(error.value) == tr("Representatives are verified by the JMDI team.")
 
     claim.refresh_from_db()
     organisation.refresh_from_db()

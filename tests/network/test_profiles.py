@@ -181,7 +181,7 @@ def test_inactive_account_is_hidden(actor):
         ),
         (
             Visibility.NOBODY,
-            "Nobody else can see it (apart from the ICMD team), and it is not listed in the "
+            "Nobody else can see it (apart from the JMDI team), and it is not listed in the "
             "members directory.",
         ),
     ],

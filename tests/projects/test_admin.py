@@ -17,6 +17,7 @@ from projects.models import (
 )
 from tests.factories import OrganisationFactory, ProjectFactory
 from tests.forms import form_values
+from tests.html import tr
 
 pytestmark = pytest.mark.django_db
 
@@ -255,7 +256,8 @@ class TestHistory:
         newest = table[: table.index("</tr>", table.index("<tbody>"))]
         assert str(staff) in newest
         assert verbose_name(Project, "funding_amount") in newest
-        assert re.search(r"162000\.00\s*\u00a0→\u00a0\u00a0175500\.00", newest), newest
+        # In the admin's language (French here): "162000,00 → 175500,00".
+        assert re.search(r"162000,00\s*\u00a0→\u00a0\u00a0175500,00", newest), newest
         assert "Fundación Tarrazú" in newest
         assert project.history.count() == versions + 1
         assert project.history.first().history_user == staff
@@ -273,7 +275,8 @@ class TestHistory:
         table = page_text(response)[page_text(response).index('id="change-history"') :]
         assert str(staff) in table
         assert "https://oxfam.org.np/" in table
-        assert re.search(r"False\s*\u00a0→\u00a0\u00a0True", table), table
+        no, yes = tr("No"), tr("Yes")
+        assert re.search(rf"{no}\s*\u00a0→\u00a0\u00a0{yes}", table), table
         oxfam.refresh_from_db()
         assert oxfam.verified
         # The organisation's projects are still its projects.

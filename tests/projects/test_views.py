@@ -342,8 +342,10 @@ def test_country_page_accepts_an_upper_case_code(visitor, catalogue):
 
 
 def test_country_page_of_a_country_with_only_organisations(client, catalogue):
-    """A country with an organisation but no project has a page, with no project on it."""
-    OrganisationFactory(name="Diaspora togolaise", country="TG")
+    """A country with an organisation but no project has a page, with no project on it
+    (an organisation that is listed: a partner of a project elsewhere, or verified)."""
+    togo = OrganisationFactory(name="Diaspora togolaise", country="TG")
+    catalogue["figuig"].partnerships.create(organisation=togo)
 
     response = client.get("/fr/countries/tg/")
 
