@@ -11,8 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from common.admin import TranslatedAdmin
 from common.translation import localized_fields
 from forums import services
-from forums.forms import VersionField
-from forums.models import Flag, Forum, Post, Topic
+from forums.forms import MessageField, VersionField
+from forums.models import Flag, Forum, Post, Topic, TopicKind
 
 
 @admin.register(Forum)
@@ -35,10 +35,50 @@ class ReadOnlyPostInline(admin.TabularInline):
     ordering = ["created", "id"]
 
 
+class TopicAddForm(forms.ModelForm):
+    """A topic staff start here, most often an e-discussion: what it is, its dates,
+    guiding questions and moderator, and its first post (``forums.services.start_topic``
+    writes them, with the rules of the site)."""
+
+    first_post = MessageField(label=_("First post"))
+
+    class Meta:
+        model = Topic
+        fields = [
+            "forum",
+            "kind",
+            "title",
+            "language",
+            "starts_at",
+            "ends_at",
+            "guiding_questions",
+            "moderator",
+            "project",
+            "country",
+            "theme",
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        errors = services.ediscussion_date_errors(
+            kind=cleaned.get("kind"),
+            starts_at=cleaned.get("starts_at"),
+            ends_at=cleaned.get("ends_at"),
+        )
+        moderator_error = services.ediscussion_moderator_error(cleaned.get("moderator"))
+        if moderator_error:
+            errors["moderator"] = moderator_error
+        for name, message in errors.items():
+            if name not in self.errors:
+                self.add_error(name, message)
+        return cleaned
+
+
 @admin.register(Topic)
 class TopicAdmin(admin.ModelAdmin):
     """Read-mostly: topics are started, moved, locked and hidden on the site (through
-    forums.services, which keeps the counters); staff may correct a title or its links here."""
+    forums.services, which keeps the counters); staff may correct a title or its links here,
+    and start one, such as an e-discussion, with its first post."""
 
     list_display = [
         "title",
@@ -89,15 +129,41 @@ class TopicAdmin(admin.ModelAdmin):
             },
         ),
     ]
+    add_fieldsets = [
+        (None, {"fields": ["forum", "kind", "title", "language"]}),
+        (_("E-discussion"), {"fields": ["starts_at", "ends_at", "guiding_questions", "moderator"]}),
+        (None, {"fields": ["first_post"]}),
+        (_("What it is about"), {"fields": ["project", "country", "theme"]}),
+    ]
     inlines = [ReadOnlyPostInline]
 
     def has_add_permission(self, request):
-        return False
+        """Staff who may add topics and moderate: e-discussions are moderators' to open."""
+        return super().has_add_permission(request) and services.is_moderator(request.user)
 
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def get_fieldsets(self, request, obj=None):
+        return self.add_fieldsets if obj is None else super().get_fieldsets(request, obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if obj is None else super().get_readonly_fields(request, obj)
+
+    def get_inlines(self, request, obj):
+        return [] if obj is None else super().get_inlines(request, obj)
+
+    def get_changeform_initial_data(self, request):
+        """An e-discussion, in the e-discussions forum, run by the staff member."""
+        forum = Forum.objects.filter(slug=services.EDISCUSSIONS_FORUM_SLUG).first()
+        initial = {"kind": TopicKind.EDISCUSSION, "moderator": request.user.pk}
+        if forum is not None:
+            initial["forum"] = forum.pk
+        return initial | super().get_changeform_initial_data(request)
+
     def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is None:
+            return super().get_form(request, obj, change=change, form=TopicAddForm, **kwargs)
         form = super().get_form(request, obj, change=change, **kwargs)
 
         class TopicDetailsForm(form):
@@ -116,8 +182,12 @@ class TopicAdmin(admin.ModelAdmin):
         return TopicDetailsForm
 
     def save_model(self, request, obj, form, change):
-        """Only what staff changed, under the topic's lock (counters stay as the services
-        keep them)."""
+        """A new topic is started as on the site, with its first post; a topic changed is
+        saved with only what staff changed, under the topic's lock (counters stay as the
+        services keep them)."""
+        if not change:
+            self._start_topic(request, obj, form)
+            return
         changes = {
             name: form.cleaned_data[name]
             for name in form.changed_data
@@ -129,6 +199,33 @@ class TopicAdmin(admin.ModelAdmin):
             # The form's check decides beforehand; reached only when a moderator changed
             # the e-discussion at the same moment.
             self.message_user(request, str(error), messages.ERROR)
+
+    def _start_topic(self, request, obj, form):
+        """The form checked what the rules check (and staff are moderators): a refusal
+        here would be a fault, not a reason to show."""
+        cleaned = form.cleaned_data
+        ediscussion = {}
+        if cleaned["kind"] == TopicKind.EDISCUSSION:
+            ediscussion = {
+                name: cleaned[name]
+                for name in ("starts_at", "ends_at", "guiding_questions", "moderator")
+            }
+        topic = services.start_topic(
+            author=request.user,
+            forum=cleaned["forum"],
+            title=cleaned["title"],
+            body=cleaned["first_post"],
+            language=cleaned["language"],
+            project=cleaned["project"],
+            country=cleaned["country"],
+            theme=cleaned["theme"],
+            kind=cleaned["kind"],
+            **ediscussion,
+        )
+        # The admin goes on with ``obj`` (its history entry, the page it redirects to).
+        obj.pk = topic.pk
+        obj.refresh_from_db()
+        obj._state.adding = False
 
 
 @admin.register(Post)

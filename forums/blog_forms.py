@@ -3,6 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from common.forms import CleanTextMixin
 from common.idempotency import SubmissionTokenMixin
 from common.translation import WrittenInField
 from forums.forms import MARKDOWN_HELP, VersionField, projects_by_title
@@ -10,7 +11,7 @@ from forums.models import BlogPost
 from projects.models import Project
 
 
-class BlogPostForm(SubmissionTokenMixin, forms.ModelForm):
+class BlogPostForm(CleanTextMixin, SubmissionTokenMixin, forms.ModelForm):
     """Title, summary, Markdown text and an optional project; lengths come from the model.
     A new post's form carries a submission token (sent twice, it creates one post); an
     edited post's, the version it started from (``VersionField``)."""

@@ -8,9 +8,11 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import LazyTypedChoiceField
 
+from common.forms import CleanTextMixin
 from common.idempotency import SubmissionTokenMixin
 from common.translation import WrittenInField, country_choices, natural_localized_order
-from forums.models import Post, Topic
+from forums.models import Post, Topic, TopicKind
+from forums.moderation_forms import EdiscussionForm
 from projects.models import Project, Theme
 
 POST_MAX_LENGTH = Post._meta.get_field("body").max_length
@@ -66,7 +68,7 @@ class VersionField(forms.IntegerField):
             return 0
 
 
-class TopicForm(SubmissionTokenMixin, forms.Form):
+class TopicForm(CleanTextMixin, SubmissionTokenMixin, forms.Form):
     title = forms.CharField(label=_("Title"), max_length=TITLE_MAX_LENGTH)
     body = MessageField()
     language = WrittenInField()
@@ -104,13 +106,45 @@ class TopicForm(SubmissionTokenMixin, forms.Form):
             "theme": self.cleaned_data.get("theme"),
         }
 
+    def ediscussion(self) -> dict:
+        """What makes the topic an e-discussion, for ``services.start_topic``: nothing here
+        (members start discussions; see ``ModeratorTopicForm``)."""
+        return {}
 
-class ReplyForm(SubmissionTokenMixin, forms.Form):
+
+class ModeratorTopicForm(TopicForm, EdiscussionForm):
+    """The new-topic form as moderators see it: it may also open an e-discussion directly,
+    with its dates, guiding questions and the moderator who runs it (the e-discussion
+    fields and their checks are those of the "Moderate" page)."""
+
+    field_order = [
+        "title",
+        "kind",
+        "starts_at",
+        "ends_at",
+        "guiding_questions",
+        "moderator",
+        "body",
+        "language",
+    ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].required = False  # a form sent without it starts a discussion
+
+    def ediscussion(self) -> dict:
+        if self.cleaned_data.get("kind") != TopicKind.EDISCUSSION:
+            return {"kind": TopicKind.DISCUSSION}
+        fields = ("kind", "starts_at", "ends_at", "guiding_questions", "moderator")
+        return {name: self.cleaned_data.get(name) for name in fields}
+
+
+class ReplyForm(CleanTextMixin, SubmissionTokenMixin, forms.Form):
     body = MessageField(label=_("Your reply"))
     language = WrittenInField()
 
 
-class PostEditForm(forms.Form):
+class PostEditForm(CleanTextMixin, forms.Form):
     body = MessageField()
     language = WrittenInField()
     version = VersionField()
@@ -130,5 +164,5 @@ class PostEditForm(forms.Form):
         return type(self)(data)
 
 
-class PreviewForm(forms.Form):
+class PreviewForm(CleanTextMixin, forms.Form):
     body = MessageField(required=False)

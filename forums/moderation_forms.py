@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from common.forms import CleanTextMixin
 from forums.models import FlagCategory, Forum, Topic, TopicKind, moderator_condition
 from forums.services import ediscussion_date_errors
 
@@ -23,7 +24,7 @@ def reason_field(label, help_text="", required=True):
     )
 
 
-class FlagForm(forms.Form):
+class FlagForm(CleanTextMixin, forms.Form):
     """Which posting rule a post breaks, and why in the member's words: required when none
     of the categories fits ("other"), optional otherwise. A form sent without a category
     (a page shown before there were categories) counts as "other"."""
@@ -50,14 +51,14 @@ class FlagForm(forms.Form):
         return cleaned
 
 
-class HidePostForm(forms.Form):
+class HidePostForm(CleanTextMixin, forms.Form):
     reason = reason_field(
         _("Reason for hiding"),
         _("Kept with the post and shown to moderators. The author may be told."),
     )
 
 
-class ResolveFlagForm(forms.Form):
+class ResolveFlagForm(CleanTextMixin, forms.Form):
     HIDE = "hide"
     DISMISS = "dismiss"
 
@@ -105,7 +106,8 @@ class TopicStateForm(forms.Form):
 
 
 def moderator_choices():
-    """Members who may be named to run an e-discussion: staff and the moderators group."""
+    """Members who may be named to run an e-discussion: the moderators
+    (``forums.models.is_moderator``)."""
     return (
         get_user_model()
         .objects.filter(is_active=True, deleted_at__isnull=True)
@@ -119,7 +121,7 @@ def _model_label(name):
     return capfirst(Topic._meta.get_field(name).verbose_name)
 
 
-class EdiscussionForm(forms.Form):
+class EdiscussionForm(CleanTextMixin, forms.Form):
     """Turn a topic into an e-discussion, or change its dates, questions and moderator
     (saved by ``forums.services.set_ediscussion``, which decides the rules)."""
 
@@ -179,7 +181,7 @@ class EdiscussionForm(forms.Form):
         return cleaned
 
 
-class SummaryForm(forms.Form):
+class SummaryForm(CleanTextMixin, forms.Form):
     summary = forms.CharField(
         label=_("Summary"),
         help_text=_("In Markdown. Shown at the top of the e-discussion and on its project's page."),

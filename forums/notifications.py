@@ -143,13 +143,14 @@ FLAGS_LISTED = 20
 
 def flag_readers():
     """Who is told of flags: the active members of the "Moderators" group; while it has
-    none, every active staff member (staff are moderators too)."""
-    from forums.models import MODERATORS_GROUP
+    none, the other moderators (``forums.models.is_moderator``: superusers, accounts given
+    the permission)."""
+    from forums.models import MODERATORS_GROUP, moderator_condition
     from network.models import Member
 
     active = Member.objects.filter(is_active=True, deleted_at__isnull=True)
     group = active.filter(groups__name=MODERATORS_GROUP)
-    return group if group.exists() else active.filter(is_staff=True)
+    return group if group.exists() else active.filter(moderator_condition())
 
 
 def flag_raised(flag) -> None:
@@ -251,8 +252,8 @@ def _recipients(subscriptions, author_id):
 
 
 def _moderator_ids(member_ids) -> set[int]:
-    """Which of ``member_ids`` are moderators (as ``forums.models.is_moderator`` says: staff
-    or the moderators' group), in one query. They are all active (``_recipients``)."""
+    """Which of ``member_ids`` are moderators (as ``forums.models.is_moderator`` says), in
+    one query. They are all active (``_recipients``)."""
     from forums.models import moderator_condition
     from network.models import Member
 

@@ -33,7 +33,7 @@ come after them.
 """
 
 from django.db import IntegrityError, transaction
-from django.utils import formats, timezone
+from django.utils import dateformat, formats, timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -52,6 +52,10 @@ from forums.models import (
     is_moderator,
     random_slug_suffix,
 )
+
+# The forum of e-discussions (the seed's "E-discussions", at /forums/e-discussions/): only
+# moderators start topics there, members take part by replying.
+EDISCUSSIONS_FORUM_SLUG = "e-discussions"
 
 VERIFY_FIRST = gettext_lazy(
     "Confirm your email address first: open the link we sent you, or ask for a new one on "
@@ -145,6 +149,13 @@ def refresh_topic(topic: Topic) -> None:
     topic.refresh_from_db(fields=["post_count", "last_post", "last_activity"])
 
 
+def local_time(value) -> str:
+    """A date and time as e-discussions show them: in the site's time zone, followed by its
+    name ("15 March 2027 18:00 (UTC)"), as on the home page."""
+    value = timezone.localtime(value)
+    return f"{formats.date_format(value, 'DATETIME_FORMAT')} ({dateformat.format(value, 'T')})"
+
+
 def can_post(member) -> bool:
     """Verified members may write; so may moderators."""
     return bool(
@@ -177,13 +188,26 @@ def posting_refusal(*, member, topic: Topic | None = None) -> str:
         return _("This topic is locked: it takes no more replies.")
     if topic.is_ediscussion and not topic.is_open():
         if timezone.now() < topic.starts_at:
-            return _("This e-discussion opens on %(date)s.") % {
-                "date": formats.date_format(topic.starts_at, "DATETIME_FORMAT")
-            }
-        return _("This e-discussion closed on %(date)s.") % {
-            "date": formats.date_format(topic.ends_at, "DATETIME_FORMAT")
-        }
+            return _("This e-discussion opens on %(date)s.") % {"date": local_time(topic.starts_at)}
+        return _("This e-discussion closed on %(date)s.") % {"date": local_time(topic.ends_at)}
     return ""
+
+
+def is_ediscussions_forum(forum: Forum) -> bool:
+    return forum.slug == EDISCUSSIONS_FORUM_SLUG
+
+
+def new_topic_refusal(*, member, forum: Forum) -> str:
+    """Why ``member`` may not start a topic in ``forum`` ("" when they may): as for any
+    writing, and in the e-discussions forum, only moderators start topics (e-discussions
+    open on set dates; members take part by replying)."""
+    refusal = posting_refusal(member=member)
+    if refusal or not is_ediscussions_forum(forum) or is_moderator(member):
+        return refusal
+    return _(
+        "E-discussions are opened by moderators, on set dates: take part by replying to an "
+        "open one. To start a discussion of your own, choose another forum."
+    )
 
 
 def ediscussion_date_errors(*, kind: str, starts_at, ends_at) -> dict[str, str]:
@@ -199,13 +223,21 @@ def ediscussion_date_errors(*, kind: str, starts_at, ends_at) -> dict[str, str]:
     return errors
 
 
+def ediscussion_moderator_error(moderator) -> str:
+    """Why ``moderator`` cannot be named to run an e-discussion ("" when they can)."""
+    if moderator is not None and not is_moderator(moderator):
+        return _("Only a moderator can run an e-discussion.")
+    return ""
+
+
 def _check_ediscussion(*, kind: str, starts_at, ends_at, moderator) -> None:
     errors = ediscussion_date_errors(kind=kind, starts_at=starts_at, ends_at=ends_at)
     if errors:
         field, message = next(iter(errors.items()))
         raise ForumError(message, field=field)
-    if moderator is not None and not is_moderator(moderator):
-        raise ForumError(_("Only a moderator can run an e-discussion."), field="moderator")
+    error = ediscussion_moderator_error(moderator)
+    if error:
+        raise ForumError(error, field="moderator")
 
 
 @transaction.atomic
@@ -227,8 +259,9 @@ def start_topic(
 ) -> Topic:
     """A new topic and its first post, written in ``language`` (default: the page's),
     about a project, a country or a theme if given; an e-discussion (``kind``, its dates,
-    questions and moderator) is opened by moderators only."""
-    refusal = posting_refusal(member=author)
+    questions and moderator) is opened by moderators only, and so is any topic of the
+    e-discussions forum."""
+    refusal = new_topic_refusal(member=author, forum=forum)
     if refusal:
         raise NotPermitted(refusal)
     if kind == TopicKind.EDISCUSSION:
@@ -292,15 +325,31 @@ def _follow_own_topic(author, topic: Topic) -> None:
         pass
 
 
+def topic_edit_refusal(*, topic: Topic) -> str:
+    """Why authors may no longer edit their posts in ``topic`` ("" while they may): it is
+    locked, or it is an e-discussion that has closed. What was said there stays as it was
+    said when the discussion ended; moderators may still correct a post (as in any forum:
+    its previous text is kept)."""
+    if topic.is_locked:
+        return _("This topic is locked: its posts can no longer be edited.")
+    if topic.is_ediscussion and timezone.now() >= topic.ends_at:
+        return _("This e-discussion has closed: its posts can no longer be edited.")
+    return ""
+
+
 def edit_refusal(*, editor, post: Post) -> str:
     """Why ``editor`` may not change ``post`` ("" when they may): authors edit their own
-    posts while they are shown, moderators any post."""
+    posts while they are shown and their topic is open to edits (``topic_edit_refusal``),
+    moderators any post."""
     if not getattr(editor, "is_authenticated", False) or not editor.is_active:
         return _("You can only edit your own posts.")
     if editor.pk != post.author_id:
         return "" if is_moderator(editor) else _("You can only edit your own posts.")
     if (post.is_hidden or post.topic.is_hidden) and not is_moderator(editor):
         return _("A moderator hid this post: it cannot be edited.")
+    refusal = topic_edit_refusal(topic=post.topic)
+    if refusal and not is_moderator(editor):
+        return refusal
     return ""
 
 
@@ -467,7 +516,7 @@ def summary_refusal(*, topic: Topic) -> str:
     """Why the summary cannot be written yet ("" when it can): the e-discussion is open."""
     if timezone.now() < topic.ends_at:
         return _("The summary is written once the e-discussion has closed, after %(date)s.") % {
-            "date": formats.date_format(timezone.localtime(topic.ends_at), "DATETIME_FORMAT")
+            "date": local_time(topic.ends_at)
         }
     return ""
 

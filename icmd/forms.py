@@ -7,6 +7,7 @@ from django import forms
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from common.forms import CleanTextMixin
 from common.idempotency import SubmissionTokenMixin
 
 NAME_MAX_LENGTH = 150
@@ -48,7 +49,7 @@ def without_control_characters(text: str) -> str:
     return "".join(char for char in text if char in "\n\t" or unicodedata.category(char) != "Cc")
 
 
-class ContactForm(SubmissionTokenMixin, forms.Form):
+class ContactForm(CleanTextMixin, SubmissionTokenMixin, forms.Form):
     name = forms.CharField(label=_("Your name"), max_length=NAME_MAX_LENGTH)
     email = forms.EmailField(
         label=_("Your email address"),

@@ -12,7 +12,8 @@ within it.
 reads it, so fragments and the admin's pages cost nothing. Whether a member moderates, and
 for a moderator the number of flags waiting ("Flags" in their menu), is noted in their
 session when they log in and again once a minute: the menu costs no query on most pages,
-and a group lookup (and for moderators a count) once a minute.
+and a lookup of their rights (``forums.models.is_moderator``, the one rule of who moderates;
+for moderators also a count) once a minute.
 """
 
 import time

@@ -13,6 +13,7 @@ instead, from their ``AppConfig.ready()``:
   use is in force (``source()``), the version a new member accepts on signing up.
 """
 
+import secrets
 from collections.abc import Callable
 from typing import Any
 
@@ -137,9 +138,11 @@ def _delete_sessions(member: Member) -> None:
 @transaction.atomic
 def delete_account(member: Member) -> None:
     """Anonymise ``member``: personal data removed, the account closed for good. The row
-    stays, so that what they posted keeps an author ("former member")."""
+    stays, so that what they posted keeps an author ("former member"); its address gets a
+    neutral slug, as the old one was made from their name (the old address answers 404)."""
     member = Member.objects.select_for_update().get(pk=member.pk)
     member.email = f"deleted-{member.pk}@invalid"
+    member.slug = f"former-member-{secrets.token_hex(6)}"
     member.name = member.city = member.affiliation = member.bio = ""
     member.country = ""
     member.visibility = Visibility.NOBODY

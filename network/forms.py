@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import LazyTypedChoiceField
 
+from common.forms import CleanTextMixin
 from common.idempotency import SubmissionTokenMixin
 from common.translation import (
     LanguageChoiceField,
@@ -28,19 +29,19 @@ class MemberEmailMixin:
         return (self.cleaned_data.get("email") or "").strip().lower()
 
 
-class MemberCreationForm(MemberEmailMixin, BaseUserCreationForm):
+class MemberCreationForm(CleanTextMixin, MemberEmailMixin, BaseUserCreationForm):
     class Meta:
         model = Member
         fields = ["email", "name"]
 
 
-class MemberChangeForm(MemberEmailMixin, UserChangeForm):
+class MemberChangeForm(CleanTextMixin, MemberEmailMixin, UserChangeForm):
     class Meta:
         model = Member
         fields = "__all__"
 
 
-class ProfileFieldsMixin(forms.Form):
+class ProfileFieldsMixin(CleanTextMixin, forms.Form):
     """The profile questions, shared by the sign-up form and the profile form. The country
     list starts empty, so nobody is silently given the first country of the list."""
 
@@ -198,7 +199,7 @@ class ProfileForm(ProfileFieldsMixin, forms.ModelForm):
         widgets = {"visibility": forms.RadioSelect}
 
 
-class ContactForm(SubmissionTokenMixin, forms.Form):
+class ContactForm(CleanTextMixin, SubmissionTokenMixin, forms.Form):
     subject = forms.CharField(label=_("Subject"), max_length=150)
     message = forms.CharField(
         label=_("Message"), max_length=5000, widget=forms.Textarea(attrs={"rows": 8})
@@ -236,7 +237,7 @@ class BelongForm(SubmissionTokenMixin, forms.Form):
     )
 
 
-class OrganisationProfileForm(forms.ModelForm):
+class OrganisationProfileForm(CleanTextMixin, forms.ModelForm):
     """An organisation's profile as its representatives (and staff) edit it. Only the fields
     listed here are read: anything else posted (verified, slug, …) is ignored. The name of a
     verified organisation is what the ICMD team checked, so only staff change it."""
@@ -287,7 +288,7 @@ class OrganisationProfileForm(forms.ModelForm):
         return data
 
 
-class MemberDecisionForm(forms.Form):
+class MemberDecisionForm(CleanTextMixin, forms.Form):
     """A representative's decision on one membership of their organisation."""
 
     # A request is approved or refused; a member is removed. Each says what the person

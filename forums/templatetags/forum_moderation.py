@@ -4,6 +4,7 @@ e-discussion stands."""
 from django import template
 from django.utils import timezone
 
+from forums import services
 from forums.models import is_moderator
 from forums.services import may_write_summary, summary_refusal
 
@@ -32,6 +33,13 @@ def ediscussion_status(topic, now=None) -> str:
     if topic.ends_at and now >= topic.ends_at:
         return "closed"
     return "open"
+
+
+@register.filter
+def local_time(value) -> str:
+    """``{{ topic.ends_at|local_time }}``: an e-discussion's time in the site's time zone,
+    with the zone's name, as everywhere e-discussions' times show."""
+    return services.local_time(value) if value else ""
 
 
 @register.simple_tag(takes_context=True)

@@ -95,12 +95,18 @@ def news_index(request):
 
 
 def blog_author(request, slug):
-    """One member's published blog posts. Authorship is public once something is
-    published; a member with nothing published has no page (404), except for themselves."""
+    """One member's blog: their published posts, and the button to follow it. It exists
+    from before the first post for whoever may know the member as a blog author (and so
+    follow them: ``blog_authors_visible_to``), and for the author; for anyone else, a
+    member with nothing published has no page (404), as one who does not exist."""
     author = get_object_or_404(Member, slug=slug)
     posts = _listing(BlogPostKind.BLOG).filter(author=author)
     is_self = request.user.is_authenticated and request.user.pk == author.pk
-    if not is_self and not posts.exists():
+    if not (
+        is_self
+        or posts.exists()
+        or blog_services.blog_authors_visible_to(request.user).filter(pk=author.pk).exists()
+    ):
         raise Http404
     return _render_index(request, BlogPostKind.BLOG, posts, {"author": author})
 
@@ -319,17 +325,37 @@ def follow(request):
         next_url = _target_url(kind, target)
     if action == "unfollow":
         services.unfollow(member=request.user, **{kind: target})
-        messages.success(request, _("You no longer follow %(name)s.") % {"name": target})
+        messages.success(request, _unfollowed_message(kind, target))
         return redirect(next_url)
     try:
         services.follow(member=request.user, **{kind: target})
     except ForumError as error:
         return _refused(request, str(error), refusal_status(error))
-    messages.success(
-        request,
-        _("You follow %(name)s: new posts will be emailed to you.") % {"name": target},
-    )
+    messages.success(request, _followed_message(kind, target))
     return redirect(next_url)
+
+
+def _followed_message(kind, target) -> str:
+    """What following ``target`` means, in the words of what it is."""
+    if kind == "topic":
+        return _("You follow the topic “%(title)s”: its new posts will be emailed to you.") % {
+            "title": target.title
+        }
+    if kind == "forum":
+        return _(
+            "You follow the forum “%(name)s”: its new topics and posts will be emailed to you."
+        ) % {"name": target.name}
+    return _("You follow %(name)s's blog: their new blog posts will be emailed to you.") % {
+        "name": target.display_name
+    }
+
+
+def _unfollowed_message(kind, target) -> str:
+    if kind == "topic":
+        return _("You no longer follow the topic “%(title)s”.") % {"title": target.title}
+    if kind == "forum":
+        return _("You no longer follow the forum “%(name)s”.") % {"name": target.name}
+    return _("You no longer follow %(name)s's blog.") % {"name": target.display_name}
 
 
 @login_required

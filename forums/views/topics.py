@@ -22,8 +22,15 @@ from common.idempotency import once
 from common.pagination import paginate
 from common.text import render_markdown
 from forums import services
-from forums.forms import POST_MAX_LENGTH, PostEditForm, PreviewForm, ReplyForm, TopicForm
-from forums.models import Forum, Post, ReadMark, Topic, is_moderator
+from forums.forms import (
+    POST_MAX_LENGTH,
+    ModeratorTopicForm,
+    PostEditForm,
+    PreviewForm,
+    ReplyForm,
+    TopicForm,
+)
+from forums.models import Forum, Post, ReadMark, Topic, TopicKind, is_moderator
 from network.models import Member
 
 TOPICS_PER_PAGE = 25
@@ -218,6 +225,7 @@ def forum_detail(request, slug):
         .order_by("-is_pinned", "-last_activity", "-id")
     )
     page, notice = paginate(request, topics, TOPICS_PER_PAGE)
+    start_refusal = services.new_topic_refusal(member=request.user, forum=forum)
     if request.user.is_authenticated:
         marks = dict(
             ReadMark.objects.filter(
@@ -236,7 +244,8 @@ def forum_detail(request, slug):
             "forum": forum,
             "page": page,
             "page_notice": notice,
-            "can_start_topic": services.can_post(request.user),
+            "can_start_topic": not start_refusal,
+            "ediscussions_forum": services.is_ediscussions_forum(forum),
         },
     )
 
@@ -245,6 +254,10 @@ def topic_page_context(request, topic: Topic, reply_form=None, preview_html=None
     posts = Post.objects.filter(topic=topic).select_related("author", "hidden_by")
     page, notice = paginate(request, posts, POSTS_PER_PAGE)
     page_posts = list(page.object_list)
+    # Numbered in the topic (#1 is its first post), hidden posts included so that a
+    # post keeps its number.
+    for number, post in enumerate(page_posts, start=page.start_index()):
+        post.number = number
     with_author_links(request, page_posts)
     refusal = services.posting_refusal(member=request.user, topic=topic)
     if reply_form is None and not refusal:
@@ -257,6 +270,7 @@ def topic_page_context(request, topic: Topic, reply_form=None, preview_html=None
         "viewer_is_moderator": viewer_is_moderator(request),
         "can_reply": not refusal,
         "posting_refusal": refusal,
+        "authors_may_edit": not services.topic_edit_refusal(topic=topic),
         "reply_form": reply_form,
         "preview_html": preview_html,
     }
@@ -315,15 +329,31 @@ def post_redirect(request, pk):
 # --- writing -------------------------------------------------------------------------------
 
 
+def new_topic_form(request, forum: Forum) -> TopicForm:
+    """Moderators' form may open an e-discussion (one by default in the e-discussions
+    forum), run by themselves unless they name another moderator."""
+    data = request.POST or None
+    if not viewer_is_moderator(request):
+        return TopicForm(data)
+    ediscussions = services.is_ediscussions_forum(forum)
+    kind = TopicKind.EDISCUSSION if ediscussions else TopicKind.DISCUSSION
+    return ModeratorTopicForm(data, initial={"kind": kind, "moderator": request.user.pk})
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def new_topic(request, slug):
     forum = get_object_or_404(Forum, slug=slug)
-    refusal = services.posting_refusal(member=request.user)
+    refusal = services.new_topic_refusal(member=request.user, forum=forum)
     if request.method == "GET" and refusal:
         return refused(request, refusal, forum.get_absolute_url())
-    form = TopicForm(request.POST or None)
-    context = {"forum": forum, "form": form, "preview_html": preview_of(request)}
+    form = new_topic_form(request, forum)
+    context = {
+        "forum": forum,
+        "form": form,
+        "preview_html": preview_of(request),
+        "ediscussions_forum": services.is_ediscussions_forum(forum),
+    }
     if request.method == "GET" or context["preview_html"] is not None:
         return render(request, "forums/new_topic.html", context)
     if not form.is_valid():
@@ -340,6 +370,7 @@ def new_topic(request, slug):
             body=form.cleaned_data["body"],
             language=form.cleaned_data["language"],
             **form.links(),
+            **form.ediscussion(),
         )
         return topic.get_absolute_url()
 

@@ -11,12 +11,17 @@ led to ("verify your email address"), creating nothing. Two different forms for 
 address at the same instant (two tabs) meet at the address's unique constraint: the second
 is answered as allauth answers a sign-up with an address that already has an account (the
 same page, and an email to the address saying so), never with an error page.
+
+Both answers also take as long: the password typed is hashed for an address that already
+has an account too, as creating the account would (hashing is most of a sign-up's time), so
+that the time of the answer does not tell whether an address is a member's.
 """
 
 from http import HTTPStatus
 
 from allauth.account.views import SignupView as AllauthSignupView
 from allauth.core import ratelimit
+from django.contrib.auth.hashers import make_password
 from django.db import IntegrityError
 from django.http import HttpResponseRedirect
 from django.utils.translation import gettext as _
@@ -37,6 +42,10 @@ class SignupView(AllauthSignupView):
                     return HttpResponseRedirect(submission.result_url)
                 if refused := self._organisation_requests_limited(form):
                     return refused
+                if form.account_already_exists:
+                    # No account is made (an email goes to the address instead): the
+                    # password is hashed all the same, so that both answers take as long.
+                    make_password(form.cleaned_data.get("password1"))
                 response = super().form_valid(form)
                 if response.status_code in REDIRECTS:
                     submission.result_url = response["Location"]

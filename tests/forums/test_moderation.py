@@ -954,9 +954,10 @@ def test_the_ediscussion_block_shows_dates_status_questions_and_moderator(
         html = render_to_string(
             "forums/partials/ediscussion.html", {"topic": topic, "user": request.user}, request
         )
+        # With the time zone's name (the site's, UTC).
         dates = {
-            "starts": date_format(timezone.localtime(starts_at), "DATETIME_FORMAT"),
-            "ends": date_format(timezone.localtime(ends_at), "DATETIME_FORMAT"),
+            "starts": date_format(timezone.localtime(starts_at), "DATETIME_FORMAT") + " (UTC)",
+            "ends": date_format(timezone.localtime(ends_at), "DATETIME_FORMAT") + " (UTC)",
         }
 
     class Page:

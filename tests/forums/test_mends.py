@@ -1,0 +1,582 @@
+"""What a walk through the forums and blogs found, mended: posts frozen in a locked topic or
+a closed e-discussion; e-discussions started directly (on the site by moderators, in the
+admin by staff) and kept to moderators in the e-discussions forum; posts numbered within
+their topic; following said in the words of what is followed; e-discussion times with their
+time zone; blog posts on their project's page; a blog author's page from before the first
+post.
+
+Interface strings are compared with what gettext gives for the page's language, so the
+tests hold whether or not a string is translated yet.
+"""
+
+import datetime
+
+import pytest
+from django.contrib.auth.models import Group
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from forums import services
+from forums.models import (
+    MODERATORS_GROUP,
+    BlogPost,
+    BlogPostKind,
+    BlogPostStatus,
+    Forum,
+    Post,
+    Subscription,
+    Topic,
+    TopicKind,
+)
+from network.models import Visibility
+from tests.factories import MemberFactory, ProjectFactory, StaffFactory, verify
+from tests.forms import form_values
+from tests.html import find, find_all, parse, text, tr
+
+pytestmark = pytest.mark.django_db
+
+UTC = datetime.UTC
+FAR_AHEAD = datetime.datetime(2099, 3, 1, 9, 0, tzinfo=UTC)
+FURTHER_AHEAD = datetime.datetime(2099, 3, 15, 17, 0, tzinfo=UTC)
+FOLLOW = "/fr/forums/follow/"
+SUBSCRIPTIONS = "/fr/forums/subscriptions/"
+
+
+@pytest.fixture(autouse=True)
+def empty_cache(db):
+    """Rate limits are counted in the cache: each test starts from zero."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def make_member(verified=True, **fields):
+    member = MemberFactory(**fields)
+    return verify(member) if verified else member
+
+
+def make_moderator(**fields):
+    member = make_member(**fields)
+    member.groups.add(Group.objects.get(name=MODERATORS_GROUP))
+    return member
+
+
+@pytest.fixture
+def forum(db):
+    return Forum.objects.create(name="Diaspora et investissement", slug="diaspora")
+
+
+@pytest.fixture
+def ediscussions_forum(db):
+    return Forum.objects.create(name="E-discussions", slug="e-discussions")
+
+
+@pytest.fixture
+def author(db):
+    return make_member(name="Awa Diop", visibility=Visibility.EVERYONE)
+
+
+def start_ediscussion(forum, starts_at, ends_at, moderator=None):
+    moderator = moderator or make_moderator(name="Modeste Rateur")
+    return services.start_topic(
+        author=moderator,
+        forum=forum,
+        title="Les migrants et le développement local",
+        body="Bienvenue dans cette e-discussion.",
+        kind=TopicKind.EDISCUSSION,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        guiding_questions="1. Quel rôle pour les collectivités ?",
+        moderator=moderator,
+    )
+
+
+def edit_url(post):
+    return reverse("forums:edit_post", kwargs={"pk": post.pk})
+
+
+def new_topic_url(forum):
+    return reverse("forums:new_topic", kwargs={"slug": forum.slug})
+
+
+def edit_links(response, post):
+    article = find(parse(response), "article", id=f"post-{post.pk}")
+    return find_all(article, "a", href=edit_url(post))
+
+
+def messages_shown(response) -> str:
+    return text(find(parse(response), "ul", "messages"))
+
+
+# --- 1. Posts are frozen in a locked topic and in a closed e-discussion ---------------------
+
+
+def test_an_author_cannot_edit_a_post_once_the_topic_is_locked(client, forum, author):
+    topic = services.start_topic(author=author, forum=forum, title="Transferts", body="Avant.")
+    post = topic.posts.get()
+    client.force_login(author)
+    assert edit_links(client.get(topic.get_absolute_url()), post)  # while it is open
+
+    moderator = make_moderator()
+    services.set_topic_state(moderator=moderator, topic=topic, locked=True)
+
+    assert not edit_links(client.get(topic.get_absolute_url()), post)
+    message = tr("This topic is locked: its posts can no longer be edited.")
+    page = client.get(edit_url(post))
+    assert page.status_code == 403 and message in text(parse(page))
+    sent = client.post(edit_url(post), {"body": "Après.", "version": post.version})
+    assert sent.status_code == 403 and message in text(parse(sent))
+    post.refresh_from_db()
+    assert post.body == "Avant." and not post.revisions.exists()
+
+    # Moderators still may (a correction; the previous text is kept).
+    client.force_login(moderator)
+    assert edit_links(client.get(topic.get_absolute_url()), post)
+    assert client.post(edit_url(post), {"body": "Corrigé.", "version": 1}).status_code == 302
+    post.refresh_from_db()
+    assert post.body == "Corrigé." and post.revisions.get().body == "Avant."
+
+
+def test_a_contribution_cannot_be_edited_once_the_ediscussion_has_closed(client, forum, author):
+    now = timezone.now()
+    topic = start_ediscussion(forum, now - datetime.timedelta(days=9), now + datetime.timedelta(1))
+    post = services.reply(author=author, topic=topic, body="Ma contribution.")
+    client.force_login(author)
+    assert edit_links(client.get(topic.get_absolute_url()), post)  # while it is open
+
+    Topic.objects.filter(pk=topic.pk).update(ends_at=now - datetime.timedelta(hours=1))
+
+    assert not edit_links(client.get(topic.get_absolute_url()), post)
+    message = tr("This e-discussion has closed: its posts can no longer be edited.")
+    page = client.get(edit_url(post))
+    assert page.status_code == 403 and message in text(parse(page))
+    sent = client.post(edit_url(post), {"body": "Autre chose.", "version": post.version})
+    assert sent.status_code == 403
+    post.refresh_from_db()
+    assert post.body == "Ma contribution."
+
+    client.force_login(topic.moderator)
+    assert client.post(edit_url(post), {"body": "Corrigé.", "version": 1}).status_code == 302
+
+
+# --- 2. E-discussions started directly; the e-discussions forum is for moderators ------------
+
+
+def test_a_moderator_opens_an_ediscussion_from_the_new_topic_form(client, ediscussions_forum):
+    moderator = make_moderator(name="Modeste Rateur")
+    other = make_moderator(name="Awa Ndiaye")
+    client.force_login(moderator)
+    forum_page = parse(client.get(ediscussions_forum.get_absolute_url()))
+    start = find(forum_page, "a", href=new_topic_url(ediscussions_forum))
+    assert text(start) == tr("Start an e-discussion")
+
+    page = client.get(new_topic_url(ediscussions_forum))
+
+    form = form_values(page, "topic-form")
+    assert form["kind"] == TopicKind.EDISCUSSION  # in this forum, by default
+    assert form["moderator"] == str(moderator.pk)
+    form |= {
+        "title": "Les collectivités et la diaspora",
+        "body": "Bienvenue : présentez-vous.",
+        "starts_at": "2099-03-01T09:00",
+        "ends_at": "2099-03-15T17:00",
+        "guiding_questions": "1. Quels **partenariats** ?\n2. Quels obstacles ?",
+        "moderator": str(other.pk),
+    }
+    response = client.post(new_topic_url(ediscussions_forum), form)
+
+    assert response.status_code == 302
+    topic = Topic.objects.get(title="Les collectivités et la diaspora")
+    assert (topic.kind, topic.forum, topic.author, topic.moderator) == (
+        TopicKind.EDISCUSSION,
+        ediscussions_forum,
+        moderator,
+        other,
+    )
+    assert (topic.starts_at, topic.ends_at) == (FAR_AHEAD, FURTHER_AHEAD)
+    assert topic.posts.get().body == "Bienvenue : présentez-vous."
+    block = find(parse(client.get(response.url)), "section", "ediscussion")
+    assert text(find(find(block, "div", "guiding-questions"), "strong")) == "partenariats"
+    assert text(find(block, "dd", "ediscussion-moderator")) == "Awa Ndiaye"
+
+
+def test_members_are_not_offered_to_open_an_ediscussion(client, forum):
+    client.force_login(make_member())
+    page = client.get(new_topic_url(forum))
+    form = form_values(page, "topic-form")
+    assert {"title", "body"} <= set(form)
+    assert not {"kind", "starts_at", "ends_at", "guiding_questions", "moderator"} & set(form)
+    # Sending the fields anyway starts an ordinary discussion.
+    form |= {
+        "title": "Mon sujet",
+        "body": "x",
+        "kind": TopicKind.EDISCUSSION,
+        "starts_at": "2099-03-01T09:00",
+        "ends_at": "2099-03-15T17:00",
+    }
+    assert client.post(new_topic_url(forum), form).status_code == 302
+    assert Topic.objects.get().kind == TopicKind.DISCUSSION
+    # Moderators are.
+    client.force_login(make_moderator())
+    form = form_values(client.get(new_topic_url(forum)), "topic-form")
+    assert {"kind", "starts_at", "ends_at", "guiding_questions", "moderator"} <= set(form)
+
+
+def test_the_new_topic_form_checks_an_ediscussions_dates(client, forum):
+    client.force_login(make_moderator())
+    form = form_values(client.get(new_topic_url(forum)), "topic-form")
+    assert form["kind"] == TopicKind.DISCUSSION  # elsewhere, a discussion by default
+    form |= {"title": "Sans dates", "body": "x", "kind": TopicKind.EDISCUSSION}
+
+    response = client.post(new_topic_url(forum), form)
+
+    assert response.status_code == 400
+    assert tr("An e-discussion needs an opening and a closing date.") in text(parse(response))
+    assert not Topic.objects.exists()
+    # A plain discussion keeps no dates a moderator may have typed.
+    form |= {"kind": TopicKind.DISCUSSION, "starts_at": "2099-03-01T09:00"}
+    assert client.post(new_topic_url(forum), form).status_code == 302
+    topic = Topic.objects.get()
+    assert (topic.kind, topic.starts_at) == (TopicKind.DISCUSSION, None)
+
+
+def test_members_cannot_open_topics_in_the_ediscussions_forum(client, ediscussions_forum, forum):
+    member = make_member()
+    client.force_login(member)
+    message = tr(
+        "E-discussions are opened by moderators, on set dates: take part by replying to an "
+        "open one. To start a discussion of your own, choose another forum."
+    )
+
+    forum_page = parse(client.get(ediscussions_forum.get_absolute_url()))
+    assert not find_all(forum_page, "a", href=new_topic_url(ediscussions_forum))
+    assert tr(
+        "E-discussions are opened by moderators, on set dates: take part by replying to an "
+        "open one."
+    ) in text(find(forum_page, "p", "forum-actions"))
+    page = client.get(new_topic_url(ediscussions_forum))
+    assert page.status_code == 403 and message in text(parse(page))
+    data = form_values(client.get(new_topic_url(forum)), "topic-form")
+    data |= {"title": "Hors e-discussion", "body": "Mon sujet."}
+    sent = client.post(new_topic_url(ediscussions_forum), data)
+    assert sent.status_code == 403 and message in text(parse(sent))
+    assert not Topic.objects.exists()
+    with pytest.raises(services.NotPermitted):
+        services.start_topic(author=member, forum=ediscussions_forum, title="x", body="x")
+    # Elsewhere they still may.
+    assert find_all(parse(client.get(forum.get_absolute_url())), "a", href=new_topic_url(forum))
+
+
+def test_staff_start_an_ediscussion_in_the_admin(client, ediscussions_forum):
+    staff = StaffFactory(name="Équipe JMDI")
+    moderator = make_moderator(name="Awa Ndiaye")
+    client.force_login(staff)
+    add = "/admin/forums/topic/add/"
+
+    page = client.get(add)
+
+    assert page.status_code == 200
+    form = form_values(page, "topic_form")
+    assert form["kind"] == TopicKind.EDISCUSSION
+    assert form["forum"] == str(ediscussions_forum.pk)
+    form |= {
+        "title": "Les transferts de fonds",
+        "starts_at_0": "2099-03-01",
+        "starts_at_1": "09:00",
+        "ends_at_0": "2099-03-15",
+        "ends_at_1": "17:00",
+        "guiding_questions": "1. Que financent-ils ?",
+        "moderator": str(moderator.pk),
+        "first_post": "Bienvenue dans cette **e-discussion**.",
+    }
+    response = client.post(add, form)
+
+    assert response.status_code == 302
+    topic = Topic.objects.get()
+    assert (topic.kind, topic.author, topic.moderator, topic.forum) == (
+        TopicKind.EDISCUSSION,
+        staff,
+        moderator,
+        ediscussions_forum,
+    )
+    assert (topic.starts_at, topic.ends_at) == (FAR_AHEAD, FURTHER_AHEAD)
+    assert topic.guiding_questions == "1. Que financent-ils ?"
+    first = topic.posts.get()
+    assert (first.author, first.body) == (staff, "Bienvenue dans cette **e-discussion**.")
+    assert (topic.post_count, topic.last_post) == (1, first)
+    shown = parse(client.get(topic.get_absolute_url()))
+    assert find_all(find(shown, "section", "ediscussion"), "div", "guiding-questions")
+    assert client.get(f"/admin/forums/topic/{topic.pk}/change/").status_code == 200
+
+
+def test_the_admin_refuses_an_ediscussion_without_dates_or_moderator(client, ediscussions_forum):
+    client.force_login(StaffFactory())
+    add = "/admin/forums/topic/add/"
+    form = form_values(client.get(add), "topic_form") | {"title": "Sans dates", "first_post": "x"}
+
+    no_dates = client.post(add, form)
+
+    assert no_dates.status_code == 200
+    assert tr("An e-discussion needs an opening and a closing date.") in text(parse(no_dates))
+    assert "ediscussion_has_dates" not in no_dates.content.decode()
+    form |= {
+        "starts_at_0": "2099-03-15",
+        "starts_at_1": "17:00",
+        "ends_at_0": "2099-03-01",
+        "ends_at_1": "09:00",
+    }
+    backwards = client.post(add, form)
+    assert tr("The closing date must come after the opening date.") in text(parse(backwards))
+    form |= {
+        "starts_at_0": "2099-03-01",
+        "starts_at_1": "09:00",
+        "ends_at_0": "2099-03-15",
+        "ends_at_1": "17:00",
+        "moderator": str(make_member().pk),
+    }
+    not_a_moderator = client.post(add, form)
+    assert tr("Only a moderator can run an e-discussion.") in text(parse(not_a_moderator))
+    assert not Topic.objects.exists() and not Post.objects.exists()
+
+
+# --- 3. Posts are numbered within their topic ------------------------------------------------
+
+
+def post_numbers(response) -> list[tuple[str, str]]:
+    """Each post's number as shown, with the address its link goes to."""
+    shown = []
+    for article in find_all(parse(response), "article", "post"):
+        link = find(article, "a", title=tr("Link to this post"))
+        shown.append((text(link), link.attrs["href"]))
+    return shown
+
+
+def test_posts_are_numbered_within_their_topic(client, forum, author):
+    elsewhere = services.start_topic(author=author, forum=forum, title="Avant", body="x")
+    for n in range(3):
+        services.reply(author=author, topic=elsewhere, body=f"ailleurs {n}")
+    topic = services.start_topic(author=author, forum=forum, title="Le nôtre", body="Premier.")
+    posts = [topic.posts.get()]
+    for n in range(24):
+        posts.append(services.reply(author=make_member(), topic=topic, body=f"Réponse {n}"))
+    services.hide_post(moderator=make_moderator(), post=posts[2], reason="hors sujet")
+
+    first_page = post_numbers(client.get(topic.get_absolute_url()))
+    last_page = post_numbers(client.get(topic.get_absolute_url() + "?page=2"))
+
+    # Hidden posts keep their place (and number), so the numbers stay put.
+    assert [number for number, _link in first_page] == [f"#{n}" for n in range(1, 21)]
+    assert [number for number, _link in last_page] == [f"#{n}" for n in range(21, 26)]
+    assert [link for _number, link in first_page + last_page] == [
+        reverse("forums:post", kwargs={"pk": post.pk}) for post in posts
+    ]
+    assert post_numbers(client.get(elsewhere.get_absolute_url()))[0][0] == "#1"
+
+
+# --- 4. Following, in the words of what is followed ------------------------------------------
+
+
+@pytest.fixture
+def followed(forum, author):
+    topic = services.start_topic(author=author, forum=forum, title="Envois de fonds", body="x")
+    BlogPost.objects.create(
+        author=author,
+        title="Un billet",
+        slug="un-billet",
+        body="Texte.",
+        status=BlogPostStatus.PUBLISHED,
+        published_at=timezone.now(),
+    )
+    return {"topic": topic, "forum": forum, "blog_author": author}
+
+
+def test_following_and_unfollowing_say_what_is_followed(client, followed):
+    client.force_login(make_member())
+    expected = {
+        "topic": (
+            tr("You follow the topic “%(title)s”: its new posts will be emailed to you.")
+            % {"title": "Envois de fonds"},
+            tr("You no longer follow the topic “%(title)s”.") % {"title": "Envois de fonds"},
+        ),
+        "forum": (
+            tr("You follow the forum “%(name)s”: its new topics and posts will be emailed to you.")
+            % {"name": "Diaspora et investissement"},
+            tr("You no longer follow the forum “%(name)s”.")
+            % {"name": "Diaspora et investissement"},
+        ),
+        "blog_author": (
+            tr("You follow %(name)s's blog: their new blog posts will be emailed to you.")
+            % {"name": "Awa Diop"},
+            tr("You no longer follow %(name)s's blog.") % {"name": "Awa Diop"},
+        ),
+    }
+    for kind, (following, left) in expected.items():
+        data = {"kind": kind, "target": followed[kind].pk, "next": SUBSCRIPTIONS}
+        assert messages_shown(client.post(FOLLOW, data | {"action": "follow"}, follow=True)) == (
+            following
+        )
+        assert messages_shown(client.post(FOLLOW, data | {"action": "unfollow"}, follow=True)) == (
+            left
+        )
+
+
+def test_the_following_page_names_topics_forums_and_blogs_each_in_its_words(client, followed):
+    reader = make_member()
+    for kind, target in followed.items():
+        Subscription.objects.create(member=reader, **{kind: target})
+    client.force_login(reader)
+
+    rows = find_all(find(parse(client.get(SUBSCRIPTIONS)), "tbody"), "tr")
+
+    cells = {text(find_all(row, "td")[0]): text(find_all(row, "td")[1]) for row in rows}
+    assert cells == {
+        tr("The topic “%(title)s”") % {"title": "Envois de fonds"}: tr(
+            "Each new post of the topic"
+        ),
+        tr("The forum “%(name)s”") % {"name": "Diaspora et investissement"}: tr(
+            "Each new topic and post of the forum"
+        ),
+        tr("%(name)s's blog") % {"name": "Awa Diop"}: tr("Each new blog post"),
+    }
+
+
+# --- 5. E-discussion times show their time zone ---------------------------------------------
+
+
+def test_ediscussion_times_show_their_time_zone(client, forum, settings):
+    settings.TIME_ZONE = "Europe/Paris"
+    topic = start_ediscussion(forum, FAR_AHEAD, FURTHER_AHEAD)
+    client.force_login(make_member())
+
+    # 17:00 UTC on 15 March is 18:00 in Paris (winter time, CET).
+    ends = date_format(datetime.datetime(2099, 3, 15, 18, 0), "DATETIME_FORMAT")
+    page = parse(client.get(topic.get_absolute_url()))
+    block = find(page, "section", "ediscussion")
+    assert f"{ends} (CET)" in text(find(block, "p", "ediscussion-status"))
+    closes = find_all(block, "time")[1]
+    assert text(closes) == f"{ends} (CET)"
+    assert closes.attrs["datetime"].startswith("2099-03-15T18:00:00+01:00")
+    opens = date_format(datetime.datetime(2099, 3, 1, 10, 0), "DATETIME_FORMAT")
+    assert text(find(page, "p", "posting-refusal")) == tr(
+        "This e-discussion opens on %(date)s."
+    ) % {"date": f"{opens} (CET)"}
+
+    listed = find(parse(client.get(forum.get_absolute_url())), "p", "ediscussion-dates")
+    assert text(listed) == tr("Not open yet: contributions from %(starts)s until %(ends)s.") % {
+        "starts": f"{opens} (CET)",
+        "ends": f"{ends} (CET)",
+    }
+
+
+# --- 6. Blog posts on their project's page; a blog author's page from the first draft --------
+
+
+def blog_post(author, title, *, project=None, published=True, kind=BlogPostKind.BLOG, **fields):
+    return BlogPost.objects.create(
+        author=author,
+        title=title,
+        slug=services.unique_slug(BlogPost, title),
+        kind=kind,
+        body="Texte.",
+        project=project,
+        status=BlogPostStatus.PUBLISHED if published else BlogPostStatus.DRAFT,
+        published_at=timezone.now() if published else None,
+        **fields,
+    )
+
+
+def test_a_blog_post_about_a_project_shows_on_the_projects_page(client, author):
+    project = ProjectFactory(title="Projet de Figuig")
+    other = ProjectFactory()
+    blog_post(author, "Ce que Figuig a appris", project=project, summary="Un bilan.")
+    blog_post(author, "Brouillon sur Figuig", project=project, published=False)
+    blog_post(author, "Masqué", project=project, is_hidden=True)
+    blog_post(StaffFactory(), "Une nouvelle", project=project, kind=BlogPostKind.NEWS)
+    blog_post(author, "Ailleurs", project=other)
+
+    section = find(parse(client.get(project.get_absolute_url())), "section", "project-blog-posts")
+
+    items = find_all(section, "li", "project-blog-post")
+    assert [text(find(item, "a")) for item in items] == ["Ce que Figuig a appris"]
+    assert find_all(items[0], "a", href=reverse("forums:blog_author", args=[author.slug]))
+    assert "Un bilan." in text(items[0])
+    elsewhere = find(parse(client.get(other.get_absolute_url())), "section", "project-blog-posts")
+    assert [text(find(item, "a")) for item in find_all(elsewhere, "li")] == ["Ailleurs"]
+
+
+def test_the_project_page_shows_the_five_newest_in_the_same_queries_whatever_their_number(
+    client, author
+):
+    project = ProjectFactory()
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(project.get_absolute_url()).status_code == 200
+        return len(queries)
+
+    blog_post(author, "Billet 0", project=project)
+    BlogPost.objects.update(published_at=timezone.now() - datetime.timedelta(hours=1))
+    one = count()
+    for n in range(1, 9):
+        blog_post(make_member(), f"Billet {n}", project=project)
+        BlogPost.objects.filter(title=f"Billet {n}").update(
+            published_at=timezone.now() + datetime.timedelta(seconds=n - 60)
+        )
+
+    assert count() == one
+    section = find(parse(client.get(project.get_absolute_url())), "section", "project-blog-posts")
+    shown = [text(find(item, "a")) for item in find_all(section, "li", "project-blog-post")]
+    assert shown == [f"Billet {n}" for n in range(8, 3, -1)]
+
+
+def test_a_blog_authors_page_exists_before_their_first_post(client, author):
+    """Awa shares her profile with everyone: her blog's page is there to be followed."""
+    blog_post(author, "Brouillon", published=False)
+    url = reverse("forums:blog_author", args=[author.slug])
+    nothing_yet = tr("%(name)s has not published a blog post yet.") % {"name": "Awa Diop"}
+
+    anonymous = client.get(url)
+    assert anonymous.status_code == 200
+    assert "Awa Diop" in text(find(parse(anonymous), "h1"))
+    assert nothing_yet in text(parse(anonymous))
+    assert "Brouillon" not in anonymous.content.decode()
+
+    reader = make_member()
+    client.force_login(reader)
+    page = parse(client.get(url))
+    assert find_all(page, "button", value="follow")
+    client.post(FOLLOW, {"kind": "blog_author", "target": author.pk, "action": "follow"})
+    assert Subscription.objects.get(member=reader).blog_author == author
+
+    client.force_login(author)
+    own = parse(client.get(url))
+    assert tr("You have not published a blog post yet.") in text(own)
+
+
+@pytest.mark.parametrize(
+    ("visibility", "reader", "shown"),
+    [
+        (Visibility.MEMBERS, "anonymous", False),
+        (Visibility.MEMBERS, "member", True),
+        (Visibility.NOBODY, "member", False),
+        (Visibility.NOBODY, "self", True),
+    ],
+)
+def test_a_blog_authors_page_without_posts_follows_their_profiles_visibility(
+    client, visibility, reader, shown
+):
+    author = make_member(name="Nadia Auteure", visibility=visibility)
+    if reader == "member":
+        client.force_login(make_member())
+    elif reader == "self":
+        client.force_login(author)
+
+    response = client.get(reverse("forums:blog_author", args=[author.slug]))
+
+    assert response.status_code == (200 if shown else 404)
+    if not shown:
+        assert "Nadia" not in response.content.decode()
