@@ -503,12 +503,13 @@ def set_ediscussion(
 
 
 def may_write_summary(*, member, topic: Topic) -> bool:
-    """Who writes an e-discussion's summary: its named moderator, or staff."""
+    """Who writes an e-discussion's summary: its named moderator, or a superuser (not
+    staff as such: a staff editor of the catalogue moderates nothing)."""
     return bool(
         getattr(member, "is_authenticated", False)
         and member.is_active
         and topic.is_ediscussion
-        and (member.is_staff or topic.moderator_id == member.pk)
+        and (topic.moderator_id == member.pk or member.is_superuser)
     )
 
 

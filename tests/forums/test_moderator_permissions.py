@@ -4,11 +4,14 @@ permission to change forum posts (directly or through a group); superusers too. 
 no locking, no flag queue, no "Flags" in the menu, no email about flags.
 """
 
+from datetime import timedelta
+
 import pytest
 from django.contrib.auth.models import Group, Permission
 from django.core import mail
 from django.core.cache import cache
 from django.urls import reverse
+from django.utils import timezone
 
 from forums import services
 from forums.models import MODERATORS_GROUP, Forum, Post, Topic, is_moderator
@@ -141,3 +144,22 @@ def test_staff_without_the_permission_are_not_told_of_flags(reply, run_tasks, se
     recipients = {address for message in mail.outbox for address in message.to}
     assert moderator.email in recipients
     assert editor.email not in recipients
+
+
+def test_staff_without_permission_write_no_e_discussion_summary():
+    forum = Forum.objects.create(name="E-discussions", slug="e-debats")
+    named = verified_member()
+    topic = Topic.objects.create(
+        forum=forum,
+        title="Transferts",
+        slug="transferts",
+        kind="ediscussion",
+        moderator=named,
+        author=named,
+        starts_at=timezone.now() - timedelta(days=9),
+        ends_at=timezone.now() - timedelta(days=2),
+    )
+    assert services.may_write_summary(member=named, topic=topic)
+    assert services.may_write_summary(member=superuser(), topic=topic)
+    assert not services.may_write_summary(member=staff_without_permission(), topic=topic)
+    assert not services.may_write_summary(member=verified_member(), topic=topic)
