@@ -12,7 +12,6 @@ tests hold whether or not a string is translated yet.
 import datetime
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -22,7 +21,6 @@ from django.utils.formats import date_format
 
 from forums import services
 from forums.models import (
-    MODERATORS_GROUP,
     BlogPost,
     BlogPostKind,
     BlogPostStatus,
@@ -33,8 +31,9 @@ from forums.models import (
     TopicKind,
 )
 from network.models import Visibility
-from tests.factories import MemberFactory, ProjectFactory, StaffFactory, verify
+from tests.factories import ProjectFactory, StaffFactory
 from tests.forms import form_values
+from tests.forums.test_moderation import make_member, make_moderator
 from tests.html import find, find_all, parse, text, tr
 
 pytestmark = pytest.mark.django_db
@@ -52,17 +51,6 @@ def empty_cache(db):
     cache.clear()
     yield
     cache.clear()
-
-
-def make_member(verified=True, **fields):
-    member = MemberFactory(**fields)
-    return verify(member) if verified else member
-
-
-def make_moderator(**fields):
-    member = make_member(**fields)
-    member.groups.add(Group.objects.get(name=MODERATORS_GROUP))
-    return member
 
 
 @pytest.fixture
