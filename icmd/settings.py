@@ -414,7 +414,8 @@ EXPORT_CACHE_DIR = Path(os.environ.get("DJANGO_EXPORT_CACHE_DIR") or BASE_DIR / 
 IATI_IMPORT_MAX_BYTES = int(os.environ.get("DJANGO_IATI_IMPORT_MAX_BYTES") or 50 * 1024 * 1024)
 
 # Open data: the read-only REST API under /api/v1/, its OpenAPI schema (/api/schema/) and
-# its documentation (/api/docs/, served from our own static files). Anonymous clients are
+# its interactive console (/api/docs/, served from our own static files; the documentation is
+# the page /<lang>/open-data/api/). Anonymous clients are
 # throttled per IP address (common.security.client_address) in the default cache, shared by
 # every worker.
 API_ANON_RATE = os.environ.get("DJANGO_API_ANON_RATE", "120/minute")
