@@ -50,11 +50,16 @@ def render_markdown(text: str) -> str:
 _CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 # What breaks a line: kept out of one-line texts (names, titles, subjects of emails).
 _LINE_BREAKS = re.compile("[\t\n\r\u2028\u2029]+")
+# Direction embeddings, overrides and isolates: in a name or a subject they make the text
+# read otherwise than it is written ("Trojan source"); kept out of one-line texts.
+_DIRECTION_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
 
 
 def without_control_characters(text: str, *, one_line: bool = False) -> str:
     """``text`` without control characters, which no one types on purpose, which XML
     (feeds) refuses and which, in a name, could end an email header; ``one_line``: line
-    breaks and tabs become spaces too."""
+    breaks and tabs become spaces too, and direction controls go."""
     text = _CONTROL_CHARACTERS.sub("", text)
-    return _LINE_BREAKS.sub(" ", text) if one_line else text
+    if not one_line:
+        return text
+    return _LINE_BREAKS.sub(" ", _DIRECTION_CONTROLS.sub("", text))

@@ -1,7 +1,6 @@
 """The contact page's form."""
 
 import re
-import unicodedata
 
 from django import forms
 from django.db import models
@@ -26,27 +25,6 @@ class ContactTopic(models.TextChoices):
     MODERATION = "moderation", _("The forums, the blogs or a moderation decision")
     TECHNICAL = "technical", _("A problem with the site")
     OTHER = "other", _("Something else")
-
-
-# Joiners shape letters in some scripts (Devanagari, Arabic): kept in names.
-JOINERS = {"\u200c", "\u200d"}
-
-
-def one_line(text: str) -> str:
-    """``text`` on one line, without control, format or separator characters (line breaks,
-    direction overrides): a name or a subject goes into an email's subject line, where a
-    line break would start a new header."""
-    kept = "".join(
-        " " if unicodedata.category(char)[0] in "CZ" and char not in JOINERS else char
-        for char in text
-    )
-    return " ".join(kept.split())
-
-
-def without_control_characters(text: str) -> str:
-    """A message's text with its line breaks and tabs, and no other control character."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return "".join(char for char in text if char in "\n\t" or unicodedata.category(char) != "Cc")
 
 
 class ContactForm(CleanTextMixin, SubmissionTokenMixin, forms.Form):
@@ -74,17 +52,20 @@ class ContactForm(CleanTextMixin, SubmissionTokenMixin, forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
     )
 
+    # Control characters, line breaks and direction controls are taken out of every
+    # field before these checks (CleanTextMixin): the name and the subject go into the
+    # email's subject line.
     def clean_name(self):
-        name = one_line(self.cleaned_data["name"])
+        name = " ".join(self.cleaned_data["name"].split())
         if not name:
             raise forms.ValidationError(_("Write your name."), code="required")
         return name
 
     def clean_subject(self):
-        return one_line(self.cleaned_data["subject"])
+        return " ".join(self.cleaned_data["subject"].split())
 
     def clean_message(self):
-        message = without_control_characters(self.cleaned_data["message"]).strip()
+        message = self.cleaned_data["message"].strip()
         if not re.search(r"\w", message):
             raise forms.ValidationError(_("Write your message."), code="required")
         return message

@@ -93,7 +93,7 @@ def test_a_name_and_bio_are_saved_without_control_characters_the_name_on_one_lin
     client.force_login(member)
     data = form_values(client.get(PROFILE_EDIT), "profile-form")
     data.update(
-        name="Aminata\x1b\nDiallo\u2028",
+        name="Aminata\x1b\nDiallo\u2028\u202egpj.exe",
         country="SN",
         city="Dakar\x0b",
         bio="Chercheuse.\x0b\nMigrations\x1b et territoires.\u2028Dakar.",
@@ -103,7 +103,7 @@ def test_a_name_and_bio_are_saved_without_control_characters_the_name_on_one_lin
 
     member.refresh_from_db()
     assert response.status_code == 302
-    assert member.name == "Aminata Diallo"
+    assert member.name == "Aminata Diallo gpj.exe"  # no direction override either
     assert member.city == "Dakar"
     assert member.bio == "Chercheuse.\nMigrations et territoires.\nDakar."
 
