@@ -123,6 +123,29 @@ DATABASES = {
 # Two test runs on one server each need their own test database (default: test_<name>).
 if os.environ.get("DJANGO_TEST_DATABASE"):
     DATABASES["default"]["TEST"] = {"NAME": os.environ["DJANGO_TEST_DATABASE"]}
+# Optional read replicas of the primary (PostgreSQL streaming replication, docs/deploy.md):
+# DATABASE_REPLICA_URLS, comma-separated, or DATABASE_REPLICA_URL. Pages read from a replica;
+# writes, the worker, and for REPLICA_PIN_SECONDS whoever has just written, use the primary
+# (common/db_router.py). Unset: one database, and nothing of this is installed.
+DATABASE_REPLICAS = []
+for _url in env_list("DATABASE_REPLICA_URLS", os.environ.get("DATABASE_REPLICA_URL", "")):
+    _alias = "replica" if not DATABASE_REPLICAS else f"replica{len(DATABASE_REPLICAS) + 1}"
+    DATABASES[_alias] = dj_database_url.parse(
+        _url, conn_max_age=DATABASES["default"]["CONN_MAX_AGE"], conn_health_checks=True
+    )
+    # Tests run on the primary's test database alone (there is no replication there).
+    DATABASES[_alias]["TEST"] = {"MIRROR": "default"}
+    DATABASE_REPLICAS.append(_alias)
+_pin = os.environ.get("DJANGO_REPLICA_PIN_SECONDS", "").strip() or "10"
+if not _pin.isdecimal() or not 1 <= int(_pin) <= 3600:
+    raise ImproperlyConfigured("DJANGO_REPLICA_PIN_SECONDS: seconds, from 1 to 3600.")
+REPLICA_PIN_SECONDS = int(_pin)
+if DATABASE_REPLICAS:
+    DATABASE_ROUTERS = ["common.db_router.PrimaryReplicaRouter"]
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware"),
+        "common.db_router.PrimaryPinningMiddleware",
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cache: Redis when REDIS_URL is set, otherwise a table in the database, shared by every
