@@ -11,7 +11,7 @@ PYTHON ?= $(shell for p in python3.13 python3.12 python3; do \
 	if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; \
 	then echo $$p; break; fi; done)
 
-.PHONY: run test install db prepare lint format stop bench backup restore
+.PHONY: run test install lock db prepare lint format stop bench backup restore
 
 # The background worker (emails, search indexing) runs beside the server, is started
 # again if it ever exits, and stops with the server.
@@ -29,13 +29,27 @@ test: db messages
 	$(PY) -m ruff check .
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+# Development installs requirements-dev.lock: the production pins of requirements.lock
+# plus the test and lint tools. Production installs requirements.lock alone (README).
 install: $(VENV)/.installed
 
-$(VENV)/.installed: requirements.lock
+$(VENV)/.installed: requirements.lock requirements-dev.lock
 	@if [ -z "$(PYTHON)" ]; then echo "error: Python 3.12 or newer is needed: install python3.13 (or set PYTHON=/path/to/python3.12+)." >&2; exit 1; fi
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements-dev.lock
 	touch $@
+
+# Both locks again from pyproject.toml, keeping every version they already pin unless
+# pyproject.toml asks for another (LOCK_ARGS="--upgrade-package NAME" moves one package).
+UV_VERSION := 0.13.9
+LOCK_FLAGS := --universal --generate-hashes --quiet --custom-compile-command "make lock" $(LOCK_ARGS)
+lock:
+	@if [ -z "$(PYTHON)" ]; then echo "error: Python 3.12 or newer is needed: install python3.13 (or set PYTHON=/path/to/python3.12+)." >&2; exit 1; fi
+	[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	$(VENV)/bin/uv pip compile pyproject.toml $(LOCK_FLAGS) -o requirements.lock
+	$(VENV)/bin/uv pip compile pyproject.toml --extra dev -c requirements.lock $(LOCK_FLAGS) \
+	  -o requirements-dev.lock
 
 db: install
 	$(PY) -m icmd.localdb start

@@ -87,7 +87,7 @@ def restore(backup: Path, *args, **options) -> str:
 
 
 def test_a_backup_restored_into_a_new_database_holds_every_row_and_file(
-    seed, settings, tmp_path, new_database
+    seed_copy, settings, tmp_path, new_database
 ):
     settings.MEDIA_ROOT = tmp_path / "media"
     stored = default_storage.save("library/rapport-final.pdf", ContentFile(REPORT))

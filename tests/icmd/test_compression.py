@@ -20,7 +20,7 @@ def vary(response) -> set[str]:
     return {part.strip().lower() for part in response.get("Vary", "").split(",")}
 
 
-def test_a_visitors_page_travels_compressed(client, seed):
+def test_a_visitors_page_travels_compressed(client, seed_copy):
     plain = client.get("/fr/projects/")
     response = client.get("/fr/projects/", **GZIP)
 
@@ -32,7 +32,7 @@ def test_a_visitors_page_travels_compressed(client, seed):
     assert int(response["Content-Length"]) == len(response.content)
 
 
-def test_compressed_sizes_are_padded_at_random(client, seed):
+def test_compressed_sizes_are_padded_at_random(client, seed_copy):
     """Django adds up to 100 random bytes to each compressed answer ("Heal the Breach"):
     the same page does not always weigh the same."""
     sizes = {len(client.get("/fr/projects/", **GZIP).content) for _n in range(8)}
@@ -40,14 +40,14 @@ def test_compressed_sizes_are_padded_at_random(client, seed):
     assert len(sizes) > 1
 
 
-def test_a_browser_that_does_not_ask_for_it_gets_the_page_as_it_is(client, seed):
+def test_a_browser_that_does_not_ask_for_it_gets_the_page_as_it_is(client, seed_copy):
     response = client.get("/fr/projects/")
 
     assert not response.has_header("Content-Encoding")
     assert b"<html" in response.content
 
 
-def test_a_members_pages_are_not_compressed(client, seed):
+def test_a_members_pages_are_not_compressed(client, seed_copy):
     client.force_login(verified_member())
 
     response = client.get("/fr/projects/", **GZIP)
@@ -66,7 +66,7 @@ def test_a_form_with_its_csrf_token_is_not_compressed(client, db, url):
     assert not response.has_header("Content-Encoding")
 
 
-def test_a_visitor_with_a_session_or_a_message_gets_no_compressed_page(seed):
+def test_a_visitor_with_a_session_or_a_message_gets_no_compressed_page(seed_copy):
     visitor = Client()
     session = visitor.session
     session["something"] = "kept for this visitor"
@@ -80,7 +80,7 @@ def test_a_visitor_with_a_session_or_a_message_gets_no_compressed_page(seed):
     assert not visitor.get("/fr/projects/", **GZIP).has_header("Content-Encoding")
 
 
-def test_downloads_and_the_api_are_left_to_the_proxy(client, seed):
+def test_downloads_and_the_api_are_left_to_the_proxy(client, seed_copy):
     api = client.get("/api/v1/projects/", **GZIP)
     csv = client.get("/fr/projects/export.csv", **GZIP)
 

@@ -351,21 +351,21 @@ def initiative_texts(response) -> str:
     )
 
 
-def test_english_pages_name_the_initiative_jmdi(client, seed):
+def test_english_pages_name_the_initiative_jmdi(client, seed_copy):
     words = initiative_texts(client.get("/en/"))
 
     assert "JMDI" in words
     assert "ICMD" not in words
 
 
-def test_french_pages_name_it_icmd(client, seed):
+def test_french_pages_name_it_icmd(client, seed_copy):
     words = initiative_texts(client.get("/fr/"))
 
     assert "ICMD" in words
     assert "JMDI" not in words
 
 
-def test_spanish_pages_name_it_icmd_with_its_spanish_name(client, seed):
+def test_spanish_pages_name_it_icmd_with_its_spanish_name(client, seed_copy):
     words = initiative_texts(client.get("/es/"))
 
     assert "Iniciativa Conjunta de Migración y Desarrollo" in words

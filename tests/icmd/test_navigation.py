@@ -46,7 +46,7 @@ def blog_post(author, title, kind=BlogPostKind.BLOG):
 
 
 @pytest.fixture
-def site(seed):
+def site(seed_copy):
     """A page of each app: the catalogue, M4D Net, the forums, blogs and news, the site's
     own pages and the search."""
     author = verified_member(name="Awa Autrice")
@@ -266,7 +266,7 @@ def queries_of(client, url) -> tuple[list[str], dict[str, str]]:
 
 
 @pytest.mark.parametrize("who", ["member", "moderator", "staff"])
-def test_the_members_menu_costs_no_query(client, seed, who):
+def test_the_members_menu_costs_no_query(client, seed_copy, who):
     """A member's page costs what a visitor's does, plus their session and account: the
     menu, flags waiting included, is read from the session noted when they logged in."""
     flag_posts(2)

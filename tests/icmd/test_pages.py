@@ -144,13 +144,13 @@ class TestRootRedirect:
 
 
 class TestHome:
-    def test_key_figures_of_the_seed_in_french(self, seed, client):
+    def test_key_figures_of_the_seed_in_french(self, seed_copy, client):
         response = client.get("/fr/")
 
         assert key_figures(response) == ["16", "8", f"3{NBSP}448{NBSP}000{NBSP}US$"]
         assert response.content.decode().count("3\u00a0448\u00a0000") == 1
 
-    def test_key_figures_of_the_seed_in_english(self, seed, client):
+    def test_key_figures_of_the_seed_in_english(self, seed_copy, client):
         response = client.get("/en/")
 
         assert key_figures(response) == ["16", "8", f"US${NBSP}3,448,000"]
@@ -158,7 +158,7 @@ class TestHome:
         assert "projects funded" in text
         assert "countries" in text
 
-    def test_earlier_phase_figures_come_from_the_database(self, seed, client):
+    def test_earlier_phase_figures_come_from_the_database(self, seed_copy, client):
         def figures_section():
             return visible_text(section(client.get("/en/"), '<ul class="figures">', "</section>"))
 
@@ -171,7 +171,7 @@ class TestHome:
         assert "52 projects in 16 countries" in hint
         assert "51" not in hint
 
-    def test_links_into_the_catalogue_and_to_join_m4d_net(self, seed, client):
+    def test_links_into_the_catalogue_and_to_join_m4d_net(self, seed_copy, client):
         english = links(client.get("/en/"))
         french = links(client.get("/fr/"))
 
@@ -190,7 +190,7 @@ class TestHome:
         assert response.status_code == 200
         assert 'name="email"' in response.content.decode()
 
-    def test_figures_follow_the_catalogue(self, seed, client):
+    def test_figures_follow_the_catalogue(self, seed_copy, client):
         current = Phase.objects.get(slug="2012-local")
         ProjectFactory(country="BR", funding_amount=Decimal("100000"), phase=current)
         ProjectFactory(country="SN", funding_amount=Decimal("2000"), phase=current)
@@ -220,14 +220,14 @@ class TestHome:
 
 class TestAboutPages:
     @pytest.mark.parametrize("language", LANGUAGES)
-    def test_about_redirects_to_the_first_page(self, seed, client, language):
+    def test_about_redirects_to_the_first_page(self, seed_copy, client, language):
         response = client.get(f"/{language}/about/")
 
         assert response.status_code == 302
         assert response["Location"] == f"/{language}/about/initiative/"
 
     @pytest.mark.parametrize("language", LANGUAGES)
-    def test_every_seeded_page_in_every_language(self, seed, client, language):
+    def test_every_seeded_page_in_every_language(self, seed_copy, client, language):
         for slug in SLUGS:
             title, paragraph = fixture_page(language, slug)
 
@@ -244,7 +244,7 @@ class TestAboutPages:
             for other in SLUGS:
                 assert fixture_page(language, other)[0] in nav
 
-    def test_markdown_headings_and_lists_are_rendered(self, seed, client):
+    def test_markdown_headings_and_lists_are_rendered(self, seed_copy, client):
         selection = visible_text(article(client.get("/fr/about/selection/")))
         results = visible_text(article(client.get("/en/about/expected-results/")))
 
@@ -253,7 +253,7 @@ class TestAboutPages:
         assert results.count("<li>") == 3
 
     @pytest.mark.parametrize("language", ["en", "es"])
-    def test_page_only_in_french_shows_french_with_a_notice(self, seed, client, language):
+    def test_page_only_in_french_shows_french_with_a_notice(self, seed_copy, client, language):
         Page.objects.create(
             slug="press", title_fr="Espace presse", body_fr="Contacts pour la presse.", order=9
         )
@@ -272,7 +272,7 @@ class TestAboutPages:
         assert fixture_page(language, "initiative")[0] in nav
         assert "Espace presse" in nav
 
-    def test_the_notice_says_the_page_is_not_yet_translated(self, seed, client):
+    def test_the_notice_says_the_page_is_not_yet_translated(self, seed_copy, client):
         Page.objects.create(slug="press", title_fr="Espace presse", body_fr="Texte.")
 
         english = visible_text(article(client.get("/en/about/press/")))
@@ -283,13 +283,13 @@ class TestAboutPages:
         assert french.startswith("<article>")
 
     @pytest.mark.parametrize("url", ["/fr/about/nope/", "/en/about/nope/", "/es/about/press/"])
-    def test_unknown_page_is_404(self, seed, client, url):
+    def test_unknown_page_is_404(self, seed_copy, client, url):
         assert client.get(url).status_code == 404
 
     def test_about_without_any_page_is_404(self, client):
         assert client.get("/fr/about/").status_code == 404
 
-    def test_markdown_is_rendered_and_dangerous_markup_stripped(self, seed, client):
+    def test_markdown_is_rendered_and_dangerous_markup_stripped(self, seed_copy, client):
         Page.objects.filter(slug="initiative").update(
             body_fr=(
                 "Texte **important** et [un lien](https://example.org/).\n\n"
@@ -317,7 +317,7 @@ class TestAboutPages:
             for value in attrs.values():
                 assert not (value or "").replace(" ", "").lower().startswith("javascript:")
 
-    def test_staff_edit_a_page_in_the_admin(self, seed, client, staff_client):
+    def test_staff_edit_a_page_in_the_admin(self, seed_copy, client, staff_client):
         page = Page.objects.get(slug="md-goes-local")
         url = f"/admin/icmd/page/{page.pk}/change/"
         data = form_values(staff_client.get(url), "page_form")
@@ -337,7 +337,7 @@ class TestAboutPages:
         assert "Nuevo párrafo" not in french
         assert page.history.first().history_user.is_staff
 
-    def test_members_cannot_edit_pages(self, seed, member_client):
+    def test_members_cannot_edit_pages(self, seed_copy, member_client):
         page = Page.objects.get(slug="initiative")
 
         response = member_client.post(
@@ -350,7 +350,7 @@ class TestAboutPages:
 
 
 class TestLanguageSwitch:
-    def test_on_an_about_page(self, seed, client):
+    def test_on_an_about_page(self, seed_copy, client):
         response = client.get("/fr/about/selection/")
 
         assert language_links(response) == {
@@ -377,7 +377,7 @@ class TestLanguageSwitch:
         assert detail["fr"] == "/fr/projects/figuig-palm-grove/"
         assert listing["en"] == "/en/projects/?country=SN"
 
-    def test_every_switch_link_works(self, seed, client):
+    def test_every_switch_link_works(self, seed_copy, client):
         for href in language_links(client.get("/fr/about/expected-results/")).values():
             response = client.get(href)
             assert response.status_code == 200, href
@@ -396,14 +396,14 @@ class TestLanguageSwitch:
             assert links == {"fr": "/fr/", "en": "/en/", "es": "/es/"}, (path, links)
 
 
-def test_every_page_has_its_three_languages_from_the_seed(seed):
+def test_every_page_has_its_three_languages_from_the_seed(seed_copy):
     for page in Page.objects.all():
         for language in LANGUAGES:
             assert getattr(page, f"title_{language}"), (page.slug, language)
             assert getattr(page, f"body_{language}"), (page.slug, language)
 
 
-def test_the_admin_lists_pages_missing_a_translation(seed, staff_client):
+def test_the_admin_lists_pages_missing_a_translation(seed_copy, staff_client):
     Page.objects.create(slug="press", title_fr="Espace presse", body_fr="Texte.", order=9)
 
     response = staff_client.get("/admin/icmd/page/?missing=es")

@@ -67,7 +67,7 @@ def hrefs(node) -> list[str]:
 
 @pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("slug", ["privacy", "terms"])
-def test_each_page_in_each_language(seed, client, language, slug):
+def test_each_page_in_each_language(seed_copy, client, language, slug):
     response = client.get(f"/{language}/{slug}/")
 
     assert response.status_code == 200
@@ -79,7 +79,9 @@ def test_each_page_in_each_language(seed, client, language, slug):
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_the_privacy_notice_links_the_export_and_the_deletion_of_ones_data(seed, client, language):
+def test_the_privacy_notice_links_the_export_and_the_deletion_of_ones_data(
+    seed_copy, client, language
+):
     page = parse(client.get(f"/{language}/privacy/"))
 
     links = hrefs(page)
@@ -92,7 +94,7 @@ def test_the_privacy_notice_links_the_export_and_the_deletion_of_ones_data(seed,
         assert tr(level, language).split(" (")[0] in body
 
 
-def test_the_privacy_notice_describes_what_sign_up_collects(seed, client):
+def test_the_privacy_notice_describes_what_sign_up_collects(seed_copy, client):
     body = text(article(client.get("/en/privacy/")))
 
     for item in ("Email address", "Name and country", "city", "affiliation", "bio", "language"):
@@ -102,7 +104,7 @@ def test_the_privacy_notice_describes_what_sign_up_collects(seed, client):
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_the_terms_show_their_version_and_the_posting_rules(seed, client, language):
+def test_the_terms_show_their_version_and_the_posting_rules(seed_copy, client, language):
     terms = Page.objects.get(kind=PageKind.TERMS)
     response = client.get(f"/{language}/terms/")
 
@@ -115,7 +117,7 @@ def test_the_terms_show_their_version_and_the_posting_rules(seed, client, langua
     assert len(find_all(rules, "li")) == 6
 
 
-def test_privacy_and_terms_are_not_about_pages(seed, client):
+def test_privacy_and_terms_are_not_about_pages(seed_copy, client):
     response = client.get("/en/about/initiative/")
 
     menu = text(find(parse(response), "nav", "card"))
@@ -145,7 +147,7 @@ def test_loading_the_seed_adds_privacy_and_terms_to_a_site_that_has_pages(db):
     assert Page.objects.filter(kind=PageKind.PRIVACY).get().body_fr == "Revu."
 
 
-def test_staff_edit_the_privacy_notice_in_the_admin(seed, client, staff_client):
+def test_staff_edit_the_privacy_notice_in_the_admin(seed_copy, client, staff_client):
     page = Page.objects.get(kind=PageKind.PRIVACY)
     change = f"/admin/icmd/page/{page.pk}/change/"
     data = form_values(staff_client.get(change), "page_form")
@@ -165,7 +167,7 @@ def test_staff_edit_the_privacy_notice_in_the_admin(seed, client, staff_client):
     assert Page.objects.filter(pk=page.pk).exists()
 
 
-def test_staff_change_the_version_of_the_terms(seed, client, staff_client):
+def test_staff_change_the_version_of_the_terms(seed_copy, client, staff_client):
     terms = Page.objects.get(kind=PageKind.TERMS)
     change = f"/admin/icmd/page/{terms.pk}/change/"
     data = form_values(staff_client.get(change), "page_form")

@@ -50,20 +50,20 @@ def verbose_name(model, field):
 
 
 class TestChangelistSearch:
-    def test_changelist_lists_the_seed(self, seed, staff_client):
+    def test_changelist_lists_the_seed(self, seed_copy, staff_client):
         response = staff_client.get(CHANGELIST)
 
         assert listed_projects(response) == set(Project.objects.values_list("pk", flat=True))
         assert "Canton d’Upala: La migration comme facilitateur" in page_text(response)
 
-    def test_any_single_word_of_a_title_finds_the_project(self, seed, staff_client):
+    def test_any_single_word_of_a_title_finds_the_project(self, seed_copy, staff_client):
         for slug in ["upala-inclusive-human-development", "northern-ecuador-human-mobility"]:
             project = Project.objects.get(slug=slug)
             for word in project.title.split():
                 found = listed_projects(staff_client.get(CHANGELIST, {"q": word}))
                 assert project.pk in found, word
 
-    def test_search_ignores_accents_and_case(self, seed, staff_client):
+    def test_search_ignores_accents_and_case(self, seed_copy, staff_client):
         slugs = dict(Project.objects.values_list("pk", "slug"))
         for word, expected in [
             ("Equateur", "northern-ecuador-human-mobility"),
@@ -77,7 +77,7 @@ class TestChangelistSearch:
             found = listed_projects(staff_client.get(CHANGELIST, {"q": word}))
             assert {slugs[pk] for pk in found} == {expected}, word
 
-    def test_search_by_partner_name(self, seed, staff_client):
+    def test_search_by_partner_name(self, seed_copy, staff_client):
         found = listed_projects(staff_client.get(CHANGELIST, {"q": "Migration & Développement"}))
         by_oxfam = listed_projects(staff_client.get(CHANGELIST, {"q": "oxfam nepal"}))
         by_venice = listed_projects(staff_client.get(CHANGELIST, {"q": "Venise"}))
@@ -87,7 +87,7 @@ class TestChangelistSearch:
         assert {slugs[pk] for pk in by_oxfam} == {"sril-remittances-livelihoods"}
         assert {slugs[pk] for pk in by_venice} == {"diourbel-migrant-investor-network"}
 
-    def test_search_without_match_lists_nothing(self, seed, staff_client):
+    def test_search_without_match_lists_nothing(self, seed_copy, staff_client):
         assert listed_projects(staff_client.get(CHANGELIST, {"q": "Tegucigalpa"})) == set()
 
 
@@ -95,19 +95,19 @@ class TestChangelistFilters:
     def ids(self, **filters):
         return set(Project.objects.filter(**filters).values_list("pk", flat=True))
 
-    def test_filter_by_country(self, seed, staff_client):
+    def test_filter_by_country(self, seed_copy, staff_client):
         found = listed_projects(staff_client.get(CHANGELIST, {"country__exact": "TN"}))
 
         assert found == self.ids(country="TN")
         assert len(found) == 2
 
-    def test_filter_by_theme(self, seed, staff_client):
+    def test_filter_by_theme(self, seed_copy, staff_client):
         health = Project.objects.get(slug="health-for-all-tunisia-italy").themes.get(slug="health")
         found = listed_projects(staff_client.get(CHANGELIST, {"themes__id__exact": health.pk}))
 
         assert found == self.ids(themes=health) == self.ids(slug="health-for-all-tunisia-italy")
 
-    def test_filter_by_phase_and_published(self, seed, staff_client):
+    def test_filter_by_phase_and_published(self, seed_copy, staff_client):
         current = Project.objects.get(slug="summid").phase
         hidden = ProjectFactory(published=False, country="BR", phase=current)
 
@@ -121,7 +121,7 @@ class TestChangelistFilters:
         assert in_phase == self.ids(phase=current)
         assert hidden.pk in in_phase
 
-    def test_filter_by_status(self, seed, staff_client):
+    def test_filter_by_status(self, seed_copy, staff_client):
         done = Project.objects.get(slug="summid")
         done.status = "completed"
         done.save()
@@ -142,7 +142,7 @@ def public_page(client, project):
 
 class TestEditing:
     @pytest.fixture
-    def los_santos(self, seed):
+    def los_santos(self, seed_copy):
         return Project.objects.get(slug="los-santos-inclusive-development")
 
     def test_unchanged_form_saves_without_changing_anything(self, staff_client, los_santos):
@@ -240,7 +240,9 @@ class TestEditing:
 
 
 class TestHistory:
-    def test_history_shows_who_changed_what_and_the_partner_added(self, seed, staff, staff_client):
+    def test_history_shows_who_changed_what_and_the_partner_added(
+        self, seed_copy, staff, staff_client
+    ):
         project = Project.objects.get(slug="los-santos-inclusive-development")
         newcomer = OrganisationFactory(name="Fundación Tarrazú")
         data = form_values(staff_client.get(change_url(project)), "project_form")
@@ -262,7 +264,7 @@ class TestHistory:
         assert project.history.count() == versions + 1
         assert project.history.first().history_user == staff
 
-    def test_organisation_history(self, seed, staff, staff_client):
+    def test_organisation_history(self, seed_copy, staff, staff_client):
         oxfam = Organisation.objects.get(slug="oxfam-nepal")
         url = f"/admin/projects/organisation/{oxfam.pk}/change/"
         data = form_values(staff_client.get(url), "organisation_form")
@@ -325,7 +327,7 @@ class TestAutocomplete:
     URL = "/admin/autocomplete/"
     PARAMS = {"app_label": "projects", "model_name": "partnership", "field_name": "organisation"}
 
-    def test_finds_organisations_by_part_of_their_name(self, seed, staff_client):
+    def test_finds_organisations_by_part_of_their_name(self, seed_copy, staff_client):
         response = staff_client.get(self.URL, {**self.PARAMS, "term": "oxf"})
 
         assert response.status_code == 200
@@ -333,13 +335,13 @@ class TestAutocomplete:
         oxfam = Organisation.objects.get(slug="oxfam-nepal")
         assert response.json()["results"] == [{"id": str(oxfam.pk), "text": "Oxfam Népal"}]
 
-    def test_ignores_accents(self, seed, staff_client):
+    def test_ignores_accents(self, seed_copy, staff_client):
         response = staff_client.get(self.URL, {**self.PARAMS, "term": "sedhiou"})
 
         texts = [row["text"] for row in response.json()["results"]]
         assert texts == ["Agence régionale pour le développement de Sédhiou"]
 
-    def test_many_matches(self, seed, staff_client):
+    def test_many_matches(self, seed_copy, staff_client):
         response = staff_client.get(self.URL, {**self.PARAMS, "term": "agence"})
 
         texts = {row["text"] for row in response.json()["results"]}

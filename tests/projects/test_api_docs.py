@@ -71,7 +71,7 @@ def without_lists(value):
 
 
 @pytest.mark.parametrize("language", ["fr", "en", "es"])
-def test_the_documentation_is_a_light_page_in_each_language(client, seed, language):
+def test_the_documentation_is_a_light_page_in_each_language(client, seed_copy, language):
     response = docs(client, language)
     page = parse(response)
 
@@ -86,7 +86,7 @@ def test_the_documentation_is_a_light_page_in_each_language(client, seed, langua
         assert all(cell.attrs.get("scope") in ("col", "row") for cell in find_all(table, "th"))
 
 
-def test_it_needs_no_javascript(client, seed):
+def test_it_needs_no_javascript(client, seed_copy):
     page = parse(docs(client))
 
     assert find_all(page, "script") == []
@@ -96,7 +96,7 @@ def test_it_needs_no_javascript(client, seed):
     assert find(page, "pre", "example-answer")
 
 
-def test_every_filter_of_the_list_is_documented(client, seed):
+def test_every_filter_of_the_list_is_documented(client, seed_copy):
     page = parse(docs(client))
 
     for name in ProjectFilter.base_filters:
@@ -109,7 +109,7 @@ def test_every_filter_of_the_list_is_documented(client, seed):
     assert documented == set(ProjectFilter.base_filters)
 
 
-def test_filter_values_are_summed_up_not_listed_in_full(client, seed):
+def test_filter_values_are_summed_up_not_listed_in_full(client, seed_copy):
     for number in range(30):
         ThemeFactory(name_en=f"Extra theme {number:02}")
     page = parse(docs(client))
@@ -122,7 +122,7 @@ def test_filter_values_are_summed_up_not_listed_in_full(client, seed):
         assert value in kinds  # few enough to be listed
 
 
-def test_the_example_is_the_apis_real_answer(client, seed):
+def test_the_example_is_the_apis_real_answer(client, seed_copy):
     page = parse(docs(client))
 
     request_link = find(find(page, "section", aria_labelledby="example"), "a")
@@ -137,7 +137,7 @@ def test_the_example_is_the_apis_real_answer(client, seed):
     assert shown["next"] == real["next"]  # addresses are not shortened
 
 
-def test_the_fields_of_each_endpoint_are_those_the_api_gives(client, seed):
+def test_the_fields_of_each_endpoint_are_those_the_api_gives(client, seed_copy):
     page = parse(docs(client))
     examples = {
         row_link.attrs["href"]
@@ -155,7 +155,7 @@ def test_the_fields_of_each_endpoint_are_those_the_api_gives(client, seed):
         assert documented == without_lists(shape(real)), basename
 
 
-def test_limits_are_read_from_the_settings(client, seed, settings):
+def test_limits_are_read_from_the_settings(client, seed_copy, settings):
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,
         "DEFAULT_THROTTLE_RATES": {"anon": "7/hour"},
@@ -172,7 +172,7 @@ def test_limits_are_read_from_the_settings(client, seed, settings):
     assert "40 downloads per day per account" in limits
 
 
-def test_pages_and_languages_are_documented(client, seed):
+def test_pages_and_languages_are_documented(client, seed_copy):
     page = parse(docs(client))
 
     pages = text(find(page, "section", aria_labelledby="pages"))
@@ -183,7 +183,7 @@ def test_pages_and_languages_are_documented(client, seed):
     assert "Accept-Language" in text(languages)
 
 
-def test_downloads_and_terms_of_use_are_documented(client, seed):
+def test_downloads_and_terms_of_use_are_documented(client, seed_copy):
     page = parse(docs(client, "es"))
 
     downloads = find(page, "section", aria_labelledby="downloads")
@@ -203,7 +203,7 @@ def test_downloads_and_terms_of_use_are_documented(client, seed):
 
 
 def test_reading_the_documentation_does_not_count_against_the_api_limit(
-    client, seed, settings, fresh_throttle
+    client, seed_copy, settings, fresh_throttle
 ):
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,
@@ -223,7 +223,7 @@ def test_an_empty_catalogue_is_documented_too(client, db):
     assert find(page, "tr", id="filter-country")
 
 
-def test_the_page_does_not_grow_with_the_catalogue(client, seed, django_assert_num_queries):
+def test_the_page_does_not_grow_with_the_catalogue(client, seed_copy, django_assert_num_queries):
     with CaptureQueriesContext(connection) as before:
         small = docs(client)
     partners = [OrganisationFactory(verified=True) for _number in range(40)]
@@ -237,7 +237,7 @@ def test_the_page_does_not_grow_with_the_catalogue(client, seed, django_assert_n
     assert abs(len(large.content) - len(small.content)) < 2_000
 
 
-def test_the_documentation_links_to_the_interactive_console(client, seed):
+def test_the_documentation_links_to_the_interactive_console(client, seed_copy):
     page = parse(docs(client, "fr"))
 
     console = find(page, "a", href="/api/docs/")
@@ -246,7 +246,7 @@ def test_the_documentation_links_to_the_interactive_console(client, seed):
 
 
 @pytest.mark.parametrize("language", ["fr", "en", "es"])
-def test_the_project_list_links_to_the_documentation(client, seed, language):
+def test_the_project_list_links_to_the_documentation(client, seed_copy, language):
     page = parse(client.get(f"/{language}/projects/"))
 
     links = [link.attrs.get("href", "") for link in find_all(page, "a")]

@@ -174,7 +174,7 @@ def test_a_client_that_has_the_current_download_gets_304(visitor, catalogue, url
 
 
 @pytest.mark.parametrize("url", DOWNLOADS)
-def test_after_a_staff_edit_the_download_shows_the_change(visitor, staff_client, seed, url):
+def test_after_a_staff_edit_the_download_shows_the_change(visitor, staff_client, seed_copy, url):
     project = Project.objects.get(slug="los-santos-inclusive-development")
     before, content, _queries = download(visitor, url)
     assert project.title in titles(content, url)

@@ -76,7 +76,7 @@ def test_schema_files_are_the_official_ones_kept_in_the_repository():
     activities_schema()  # loads without the network
 
 
-def test_the_seed_export_validates(client, seed):
+def test_the_seed_export_validates(client, seed_copy):
     response = client.get(IATI)
 
     assert_valid(body(response))
@@ -85,7 +85,7 @@ def test_the_seed_export_validates(client, seed):
     assert len(root) == Project.objects.published().count() == 16
 
 
-def test_every_seed_project_file_validates(client, seed):
+def test_every_seed_project_file_validates(client, seed_copy):
     for project in Project.objects.published():
         assert_valid(body(client.get(f"/fr/projects/{project.slug}/iati.xml")))
 

@@ -85,7 +85,7 @@ def wipe_catalogue():
 # --- round trips ---------------------------------------------------------------------------
 
 
-def test_exported_seed_comes_back_the_same_after_a_wipe(client, seed):
+def test_exported_seed_comes_back_the_same_after_a_wipe(client, seed_copy):
     before, document = public_catalogue(client), export(client)
     wipe_catalogue()
 
@@ -102,7 +102,7 @@ def test_exported_seed_comes_back_the_same_after_a_wipe(client, seed):
     )
 
 
-def test_modified_catalogue_is_put_back_by_importing_its_export(client, seed):
+def test_modified_catalogue_is_put_back_by_importing_its_export(client, seed_copy):
     # Verified by staff, the partners stay listed once left without projects below (an
     # organisation that is not listed is never adopted by an import: see test_import_jobs.py).
     Organisation.objects.update(verified=True)
@@ -127,7 +127,7 @@ def test_modified_catalogue_is_put_back_by_importing_its_export(client, seed):
     assert public_catalogue(client) == before
 
 
-def test_importing_the_same_file_twice_changes_nothing_the_second_time(client, seed):
+def test_importing_the_same_file_twice_changes_nothing_the_second_time(client, seed_copy):
     document = export(client)
     import_activities(document)
     state = database_state()
@@ -651,7 +651,7 @@ def invalid_variants(document: bytes) -> dict[str, bytes]:
     }
 
 
-def test_invalid_files_are_refused_with_the_errors_and_change_nothing(client, seed):
+def test_invalid_files_are_refused_with_the_errors_and_change_nothing(client, seed_copy):
     document = export(client)
     Project.objects.filter(slug="summid").delete()  # an import would create it again
     state = database_state()
@@ -683,7 +683,7 @@ def test_external_entities_are_not_read(catalogue):
     assert not Project.objects.filter(objective__contains="root:").exists()
 
 
-def test_check_only_saves_nothing(client, seed):
+def test_check_only_saves_nothing(client, seed_copy):
     document = export(client)
     wipe_catalogue()
     state = database_state()
@@ -697,7 +697,7 @@ def test_check_only_saves_nothing(client, seed):
 # --- the command ---------------------------------------------------------------------------
 
 
-def test_command_imports_a_file_and_reports_each_activity(client, seed, tmp_path):
+def test_command_imports_a_file_and_reports_each_activity(client, seed_copy, tmp_path):
     path = tmp_path / "activities.xml"
     path.write_bytes(export(client))
     Project.objects.filter(slug="summid").delete()
@@ -712,7 +712,7 @@ def test_command_imports_a_file_and_reports_each_activity(client, seed, tmp_path
     assert Project.objects.filter(slug="summid").exists()
 
 
-def test_command_dry_run_saves_nothing(client, seed, tmp_path):
+def test_command_dry_run_saves_nothing(client, seed_copy, tmp_path):
     path = tmp_path / "activities.xml"
     path.write_bytes(export(client))
     wipe_catalogue()
@@ -724,7 +724,7 @@ def test_command_dry_run_saves_nothing(client, seed, tmp_path):
     assert not Project.objects.exists()
 
 
-def test_command_refuses_an_invalid_file_with_the_schema_errors(client, seed, tmp_path):
+def test_command_refuses_an_invalid_file_with_the_schema_errors(client, seed_copy, tmp_path):
     path = tmp_path / "activities.xml"
     path.write_bytes(invalid_variants(export(client))["missing reporting-org"])
     state = database_state()
@@ -754,7 +754,7 @@ def test_changelist_has_an_import_button_for_staff(staff_client, db):
     assert f'href="{ADMIN_IMPORT}"' in html
 
 
-def test_staff_import_a_file_in_the_admin(client, seed, staff, staff_client):
+def test_staff_import_a_file_in_the_admin(client, seed_copy, staff, staff_client):
     document = export(client)
     Project.objects.filter(slug="summid").delete()
     assert staff_client.get(ADMIN_IMPORT).status_code == 200
@@ -770,7 +770,7 @@ def test_staff_import_a_file_in_the_admin(client, seed, staff, staff_client):
     assert summid.history.first().history_user == staff
 
 
-def test_admin_check_only_saves_nothing(client, seed, staff_client):
+def test_admin_check_only_saves_nothing(client, seed_copy, staff_client):
     document = export(client)
     wipe_catalogue()
 
@@ -783,7 +783,7 @@ def test_admin_check_only_saves_nothing(client, seed, staff_client):
     assert not Project.objects.exists()
 
 
-def test_admin_refuses_an_invalid_file_with_the_schema_errors(client, seed, staff_client):
+def test_admin_refuses_an_invalid_file_with_the_schema_errors(client, seed_copy, staff_client):
     content = invalid_variants(export(client))["missing reporting-org"]
     state = database_state()
 
@@ -839,7 +839,7 @@ def test_admin_import_checks_the_csrf_token(catalogue, staff):
     assert not Project.objects.filter(iati_identifier="X").exists()
 
 
-def test_phases_are_not_created_by_an_import(client, seed):
+def test_phases_are_not_created_by_an_import(client, seed_copy):
     document = export(client)
     count = Phase.objects.count()
 

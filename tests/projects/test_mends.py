@@ -48,7 +48,7 @@ def titles(response) -> list[str]:
 # --- The JSON download of the list ----------------------------------------------------------
 
 
-def test_the_json_link_opens_the_api_with_the_lists_filters(client, seed):
+def test_the_json_link_opens_the_api_with_the_lists_filters(client, seed_copy):
     response = client.get("/en/projects/", {"country": "SN", "sort": "-funding", "page": "1"})
 
     downloads = links(find(parse(response), "p", "downloads"))
@@ -75,7 +75,7 @@ def test_the_json_link_opens_the_api_with_the_lists_filters(client, seed):
     assert [project["title"] for project in listed["results"]] == titles(response)
 
 
-def test_without_filters_the_json_link_is_the_whole_api_list(client, seed):
+def test_without_filters_the_json_link_is_the_whole_api_list(client, seed_copy):
     response = client.get("/fr/projects/")
 
     json_link = links(find(parse(response), "p", "downloads"))[tr("JSON API")]
@@ -87,7 +87,7 @@ def test_without_filters_the_json_link_is_the_whole_api_list(client, seed):
 # --- Country pages ----------------------------------------------------------------------------
 
 
-def test_a_country_with_partners_but_no_project_says_so_without_totals(client, seed):
+def test_a_country_with_partners_but_no_project_says_so_without_totals(client, seed_copy):
     """Italy: COSPE and a committee of Venice are partners of projects elsewhere."""
     response = client.get("/fr/countries/it/")
 
@@ -104,7 +104,7 @@ def test_a_country_with_partners_but_no_project_says_so_without_totals(client, s
     assert "COSPE" in " ".join(organisations)
 
 
-def test_the_filter_link_of_a_country_page_lists_that_countrys_projects(client, seed):
+def test_the_filter_link_of_a_country_page_lists_that_countrys_projects(client, seed_copy):
     response = client.get("/fr/countries/sn/")
 
     link = links(find(parse(response), "p", "totals"))[tr("Filter the catalogue by this country")]
@@ -141,7 +141,7 @@ def test_a_members_proposal_is_not_shown_on_a_country_page(client, db):
 # --- The phase filter -------------------------------------------------------------------------
 
 
-def test_a_phase_whose_projects_are_not_in_the_catalogue_is_explained(client, seed):
+def test_a_phase_whose_projects_are_not_in_the_catalogue_is_explained(client, seed_copy):
     earlier = Phase.objects.get(slug="2008-2012")
     with translation.override("fr"):
         earlier_name = str(earlier)
@@ -171,7 +171,7 @@ def test_a_phase_whose_projects_are_not_in_the_catalogue_is_explained(client, se
     assert tr_count("%(counter)s country", "%(counter)s countries", 16) in explained[0]
 
 
-def test_a_phase_with_projects_has_no_such_note(client, seed):
+def test_a_phase_with_projects_has_no_such_note(client, seed_copy):
     response = client.get("/fr/projects/", {"phase": "2012-local"})
 
     assert titles(response)
@@ -237,7 +237,7 @@ def test_staff_still_verify_a_partner_of_the_catalogue_and_their_own(staff_clien
 
 
 @pytest.mark.parametrize(("language", "name"), [("en", "JMDI"), ("fr", "ICMD"), ("es", "ICMD")])
-def test_a_project_page_names_the_funder_in_the_page_language(client, seed, language, name):
+def test_a_project_page_names_the_funder_in_the_page_language(client, seed_copy, language, name):
     response = client.get(f"/{language}/projects/upala-inclusive-human-development/")
 
     facts = text(find(parse(response), "dl", "facts"))
@@ -256,7 +256,7 @@ def test_a_project_page_names_the_funder_in_the_page_language(client, seed, lang
         "/en/news/feed/atom/",
     ],
 )
-def test_english_pages_do_not_call_the_initiative_icmd(client, seed, path):
+def test_english_pages_do_not_call_the_initiative_icmd(client, seed_copy, path):
     response = client.get(path)
 
     assert response.status_code == 200

@@ -1,6 +1,7 @@
 """The seed catalogue matches the source document, and loading it again changes nothing."""
 
 import json
+import re
 from decimal import Decimal
 from io import StringIO
 
@@ -8,6 +9,7 @@ import pytest
 from django.apps import apps
 from django.conf import settings
 from django.core.management import CommandError, call_command
+from django.db import transaction
 from django.utils import translation
 
 from common.translation import LANGUAGE_CODES, any_language, localized_fields
@@ -302,10 +304,12 @@ def test_the_seven_selection_criteria_in_the_document_order(seed):
 
 
 def row_counts():
-    """Rows in every table of the catalogue and the site pages, history included."""
+    """Rows in every table of the catalogue, the site pages (with the search index) and the
+    forums, history included."""
     models = [
         *apps.get_app_config("projects").get_models(include_auto_created=True),
         *apps.get_app_config("icmd").get_models(include_auto_created=True),
+        *apps.get_app_config("forums").get_models(include_auto_created=True),
     ]
     return {model._meta.db_table: model._default_manager.count() for model in models}
 
@@ -322,6 +326,25 @@ def test_loading_the_seed_again_creates_nothing(seed):
     assert row_counts() == before
     assert "16 projects" not in out.getvalue()
     assert "0 projects" in out.getvalue()
+
+
+def test_the_seed_copy_holds_what_loading_the_seed_writes(db, request):
+    """Tests that only read the seed take ``seed_copy`` (tests/conftest.py): the rows of the
+    session's one load, copied in. They are the rows a load writes, whole: loading the seed
+    over them creates nothing and finds no translation missing."""
+    with transaction.atomic():
+        request.getfixturevalue("seed_copy")
+        copied = row_counts()
+        output = load_seed()
+        assert row_counts() == copied
+        transaction.set_rollback(True)
+    assert copied["projects_project"] == 16
+    assert output.startswith("Seed loaded: created 0 ")
+    assert set(re.findall(r"\d+", output)) == {"0"}  # nothing created, no translation filled
+
+    assert set(row_counts().values()) == {0}
+    load_seed()
+    assert row_counts() == copied
 
 
 def test_staff_edits_survive_loading_the_seed_again(seed):
