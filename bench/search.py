@@ -66,7 +66,8 @@ def in_each_language(field: str, make) -> dict:
 
 
 def add_generated_content(total: int) -> None:
-    from forums.models import BlogPost, BlogPostStatus, Forum, Post, Topic
+    from blogs.models import BlogPost, BlogPostStatus
+    from forums.models import Forum, Post, Topic
     from network.models import Member
     from projects.models import Organisation, Partnership, Phase, Project
 

@@ -1,17 +1,16 @@
 """Staff read the forums here and correct what the site does not edit; every write goes
-through ``forums.services`` / ``forums.blog_services``, which decide the rules and take the
-locks (a topic is corrected under its row lock, flags are dealt with as in the moderators'
-queue, a blog post is saved under its row lock with its version counted)."""
+through ``forums.services``, which decides the rules and takes the locks (a topic is
+corrected under its row lock, flags are dealt with as in the moderators' queue)."""
 
 from django import forms
 from django.contrib import admin, messages
-from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from common.admin import TranslatedAdmin
 from common.translation import localized_fields
 from forums import services
-from forums.forms import MessageField, VersionField
+from forums.forms import MessageField
 from forums.models import Flag, Forum, Post, Topic, TopicKind
 
 
@@ -330,84 +329,3 @@ class FlagAdmin(admin.ModelAdmin):
             )
         for refusal in refusals:
             self.message_user(request, refusal, messages.WARNING)
-
-
-# --- Blogs and news (staff write news here: kind "News") -------------------------------------
-
-from forums import blog_services  # noqa: E402
-from forums.models import BlogPost  # noqa: E402
-
-
-class BlogPostAdminForm(forms.ModelForm):
-    """Carries the version the staff member started from: saving over a version someone
-    saved meanwhile is refused (the row is locked while the admin saves, so the check
-    holds until the save)."""
-
-    version = VersionField()
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["version"].initial = self.instance.version if self.instance.pk else 1
-
-    def clean(self):
-        cleaned = super().clean()
-        if self.instance.pk is not None:
-            saved = blog_services.lock_blog_post(self.instance.pk)
-            if saved.version != cleaned.get("version"):
-                raise forms.ValidationError(
-                    gettext(
-                        "Someone else saved this post after you opened it. Open it again "
-                        "to see what they changed, then make your changes again."
-                    ),
-                    code="conflict",
-                )
-        return cleaned
-
-
-@admin.register(BlogPost)
-class BlogPostAdmin(TranslatedAdmin):
-    """Members write blog posts on the site, in one language; staff write news here (kind
-    "News"), in each language side by side, and may hide a blog post. Publishing stamps the
-    date and tells the author's followers; hiding or unpublishing withdraws the emails
-    still waiting."""
-
-    form = BlogPostAdminForm
-
-    list_display = ["title", "kind", "author", "status", "published_at", "is_hidden"]
-    list_filter = ["kind", "status", "is_hidden"]
-    list_select_related = ["author"]
-    search_fields = [
-        *localized_fields("title"),
-        *localized_fields("summary"),
-        *localized_fields("body"),
-        "author__name",
-        "author__email",
-    ]
-    date_hierarchy = "created"
-    prepopulated_fields = {"slug": ["title"]}
-    autocomplete_fields = ["project"]
-    fields = [
-        "kind",
-        "language",
-        "title",
-        "slug",
-        "summary",
-        "body",
-        "project",
-        "status",
-        "published_at",
-        "is_hidden",
-        "author",
-        "version",
-    ]
-    readonly_fields = ["author"]
-
-    def get_changeform_initial_data(self, request):
-        return {"kind": "news", **super().get_changeform_initial_data(request)}
-
-    def save_model(self, request, obj, form, change):
-        if not obj.author_id:
-            obj.author = request.user
-        was_published = blog_services.before_admin_save(obj)
-        super().save_model(request, obj, form, change)
-        blog_services.after_admin_save(obj, was_published)

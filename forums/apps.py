@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 class ForumsConfig(AppConfig):
     name = "forums"
-    verbose_name = _("Forums and blogs")
+    verbose_name = _("Forums")
 
     def ready(self):
         from forums import member_data

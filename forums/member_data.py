@@ -1,11 +1,11 @@
 """What forums do with a member's data: export it, and keep threads whole on deletion."""
 
 from forums import services
-from forums.models import BlogPost, BlogPostStatus, Post, Subscription, Topic
+from forums.models import Post, Topic
 
 
 def member_writings(member) -> dict:
-    """For the member's JSON export: everything they wrote and follow."""
+    """For the member's JSON export: the topics and posts they wrote."""
     return {
         "topics": [
             {"title": t.title, "url": t.get_absolute_url(), "created": t.created}
@@ -22,28 +22,9 @@ def member_writings(member) -> dict:
             }
             for p in Post.objects.filter(author=member).select_related("topic").order_by("created")
         ],
-        "blog_posts": [
-            {
-                "title": b.title,
-                "kind": b.kind,
-                "status": b.status,
-                "text": b.body,
-                "published": b.published_at,
-            }
-            for b in BlogPost.objects.filter(author=member).order_by("created")
-        ],
-        "subscriptions": [
-            str(s.topic or s.forum or s.blog_author)
-            for s in Subscription.objects.filter(member=member).select_related(
-                "topic", "forum", "blog_author"
-            )
-        ],
     }
 
 
 def on_account_deleted(sender, member, **kwargs) -> None:
-    """Posts and published blog posts stay, signed "Former member"; drafts and follows go."""
-    Subscription.objects.filter(member=member).delete()
-    Subscription.objects.filter(blog_author=member).delete()
-    BlogPost.objects.filter(author=member, status=BlogPostStatus.DRAFT).delete()
+    """Posts stay, signed "Former member"; the counters of their topics are recounted."""
     services.member_anonymised(member=member)

@@ -1,4 +1,4 @@
-"""Forums, e-discussions, blogs and news: what members write, and its moderation.
+"""Forums and e-discussions: what members write, and its moderation.
 
 Counters (posts per topic, last post) are kept by forums/services.py only, which also
 takes the row locks (in the order its docstring gives) for every write.
@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from common.text import render_markdown
-from common.translation import LANGUAGE_CODES, TranslatedModel, language_field, localized_field
+from common.translation import TranslatedModel, language_field
 from projects.models import Project, Theme
 
 # Who moderates the forums: the members of the "Moderators" group, and the accounts given
@@ -339,149 +339,6 @@ class Flag(models.Model):
 
     def __str__(self):
         return f"{self.post}: {self.reason[:50] or self.get_category_display()}"
-
-
-class BlogPostKind(models.TextChoices):
-    BLOG = "blog", _("Blog post")
-    NEWS = "news", _("News")
-
-
-class BlogPostStatus(models.TextChoices):
-    DRAFT = "draft", _("Draft")
-    PUBLISHED = "published", _("Published")
-
-
-class BlogPostQuerySet(models.QuerySet):
-    def published(self):
-        return self.filter(
-            status=BlogPostStatus.PUBLISHED, published_at__lte=timezone.now(), is_hidden=False
-        )
-
-    def blogs(self):
-        return self.filter(kind=BlogPostKind.BLOG)
-
-    def news(self):
-        return self.filter(kind=BlogPostKind.NEWS)
-
-
-class BlogPost(TranslatedModel):
-    """A member's blog post ("M&D goes local") or a news item published by staff.
-
-    Title, summary and text have a column per language (forums/translation.py): staff write
-    news in several languages; a member writes a blog post in one, ``language``, and its
-    text lives in that language's columns only (``set_text``)."""
-
-    kind = models.CharField(
-        _("kind"), max_length=8, choices=BlogPostKind.choices, default=BlogPostKind.BLOG
-    )
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="blog_posts",
-        verbose_name=_("author"),
-    )
-    title = models.CharField(_("title"), max_length=200)
-    slug = models.SlugField(_("slug"), max_length=220, unique=True)
-    summary = models.CharField(_("summary"), max_length=300, blank=True)
-    body = models.TextField(_("text"), max_length=50000)
-    language = language_field(_("language"), _("The language the text is written in."))
-    body_html = models.TextField(editable=False)
-    status = models.CharField(
-        _("status"), max_length=16, choices=BlogPostStatus.choices, default=BlogPostStatus.DRAFT
-    )
-    created = models.DateTimeField(_("created"), default=timezone.now)
-    updated = models.DateTimeField(_("updated"), auto_now=True)
-    # Counts the saved texts, as ``Post.version`` does: a stale edit is a conflict.
-    version = models.PositiveIntegerField(_("version"), default=1)
-    published_at = models.DateTimeField(_("published"), null=True, blank=True, db_index=True)
-    project = models.ForeignKey(
-        Project,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="blog_posts",
-        verbose_name=_("project"),
-    )
-    is_hidden = models.BooleanField(_("hidden by a moderator"), default=False)
-
-    objects = BlogPostQuerySet.as_manager()
-
-    class Meta:
-        verbose_name = _("blog post or news")
-        verbose_name_plural = _("blog posts and news")
-        ordering = ["-published_at", "-created"]
-
-    def __str__(self):
-        return self.title
-
-    def save(self, *args, **kwargs):
-        for code in LANGUAGE_CODES:
-            body = getattr(self, localized_field("body", code)) or ""
-            setattr(self, localized_field("body_html", code), render_markdown(body))
-        super().save(*args, **kwargs)
-
-    def set_text(self, language: str, **texts) -> None:
-        """A member's post, written in ``language``: ``texts`` (title, summary, body) go in
-        that language's columns, and the other languages' are emptied."""
-        self.language = language
-        for field, value in texts.items():
-            for code in LANGUAGE_CODES:
-                setattr(self, localized_field(field, code), value if code == language else "")
-
-    @property
-    def is_news(self) -> bool:
-        return self.kind == BlogPostKind.NEWS
-
-    def get_absolute_url(self):
-        name = "forums:news_post" if self.kind == BlogPostKind.NEWS else "forums:blog_post"
-        return reverse(name, kwargs={"slug": self.slug})
-
-
-class Subscription(models.Model):
-    """A member follows a topic, a forum or someone's blog, and is emailed new posts."""
-
-    member = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.CASCADE,
-        related_name="subscriptions",
-        verbose_name=_("member"),
-    )
-    topic = models.ForeignKey(
-        Topic, on_delete=models.CASCADE, null=True, blank=True, related_name="subscriptions"
-    )
-    forum = models.ForeignKey(
-        Forum, on_delete=models.CASCADE, null=True, blank=True, related_name="subscriptions"
-    )
-    blog_author = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="blog_followers",
-    )
-    created = models.DateTimeField(_("since"), default=timezone.now)
-
-    class Meta:
-        verbose_name = _("subscription")
-        verbose_name_plural = _("subscriptions")
-        constraints = [
-            models.CheckConstraint(
-                condition=(
-                    Q(topic__isnull=False, forum__isnull=True, blog_author__isnull=True)
-                    | Q(topic__isnull=True, forum__isnull=False, blog_author__isnull=True)
-                    | Q(topic__isnull=True, forum__isnull=True, blog_author__isnull=False)
-                ),
-                name="subscription_follows_one_thing",
-            ),
-            models.UniqueConstraint(fields=["member", "topic"], name="subscription_unique_topic"),
-            models.UniqueConstraint(fields=["member", "forum"], name="subscription_unique_forum"),
-            models.UniqueConstraint(
-                fields=["member", "blog_author"], name="subscription_unique_blog"
-            ),
-        ]
-
-    def __str__(self):
-        return f"{self.member} → {self.topic or self.forum or self.blog_author}"
 
 
 class ReadMark(models.Model):

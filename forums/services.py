@@ -23,7 +23,7 @@ never locked for update: they carry no counter, and creating or moving a topic o
 the key-share lock of its foreign key, which no lock taken here conflicts with (a function
 that one day needs a forum's row locks it before any topic). The locks are ``FOR NO KEY
 UPDATE``: rows that merely point at a topic or a post (a new reply, a read mark, a
-subscription, a flag) do not wait for them. Blog posts stand alone (``blog_services``):
+subscription, a flag) do not wait for them. Blog posts stand alone (``blogs.services``):
 one row lock each.
 
 What a view holds before calling here comes before all of these: the row of a form's
@@ -39,14 +39,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from common.translation import current_language
-from forums import notifications
+from forums import notifications, signals
 from forums.models import (
     Flag,
     FlagCategory,
     Forum,
     Post,
     PostRevision,
-    Subscription,
     Topic,
     TopicKind,
     is_moderator,
@@ -291,8 +290,7 @@ def start_topic(
         topic=topic, author=author, body=body, language=language, created=now
     )
     refresh_topic(topic)
-    _follow_own_topic(author, topic)
-    notifications.post_created(post)
+    signals.post_created.send(sender=Post, post=post, opened_topic=True)
     return topic
 
 
@@ -307,22 +305,8 @@ def reply(*, author, topic: Topic, body: str, language: str | None = None) -> Po
         topic=topic, author=author, body=body, language=language or current_language()
     )
     refresh_topic(topic)
-    _follow_own_topic(author, topic)
-    notifications.post_created(post)
+    signals.post_created.send(sender=Post, post=post, opened_topic=False)
     return post
-
-
-def _follow_own_topic(author, topic: Topic) -> None:
-    """Who starts or replies to a topic follows it (is emailed its next replies), unless
-    their profile says not to (``Member.follow_own_topics``). Replying follows again a
-    topic left before: the profile setting is the way to stop it."""
-    if not author.follow_own_topics:
-        return
-    try:
-        with transaction.atomic():
-            Subscription.objects.get_or_create(member=author, topic=topic)
-    except IntegrityError:  # followed at this very instant by the button
-        pass
 
 
 def topic_edit_refusal(*, topic: Topic) -> str:
@@ -653,37 +637,3 @@ def resolve_flag(*, moderator, flag: Flag, hide: bool, resolution: str = "") -> 
     )
     flag.refresh_from_db()
     return flag
-
-
-# --- Following -------------------------------------------------------------------------------
-
-
-def _followed(*, topic=None, forum=None, blog_author=None) -> dict:
-    chosen = {"topic": topic, "forum": forum, "blog_author": blog_author}
-    chosen = {kind: target for kind, target in chosen.items() if target is not None}
-    if len(chosen) != 1:
-        raise ValueError("Follow one thing: a topic, a forum or a blog author.")
-    return chosen
-
-
-@transaction.atomic
-def follow(*, member, topic=None, forum=None, blog_author=None) -> Subscription:
-    """``member`` follows a topic, a forum or someone's blog (twice is still once)."""
-    target = _followed(topic=topic, forum=forum, blog_author=blog_author)
-    if not can_post(member):
-        raise NotPermitted(VERIFY_FIRST)
-    if blog_author is not None and blog_author.pk == member.pk:
-        raise ForumError(_("You cannot follow your own blog."))
-    if topic is not None and topic.is_hidden and not is_moderator(member):
-        raise NotPermitted(_("This topic is not available."))
-    try:
-        with transaction.atomic():
-            return Subscription.objects.get_or_create(member=member, **target)[0]
-    except IntegrityError:  # the same button pressed twice at once
-        return Subscription.objects.get(member=member, **target)
-
-
-def unfollow(*, member, topic=None, forum=None, blog_author=None) -> None:
-    Subscription.objects.filter(
-        member=member, **_followed(topic=topic, forum=forum, blog_author=blog_author)
-    ).delete()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from forums.views import blogs, moderation, topics
+from forums.views import moderation, topics
 
 app_name = "forums"
 
@@ -22,23 +22,8 @@ urlpatterns = [
     path("forums/topics/<slug:slug>/summary/", moderation.write_summary, name="summary"),
     path("forums/moderation/flags/", moderation.flag_queue, name="flags"),
     path("forums/moderation/flags/<int:pk>/", moderation.resolve_flag, name="resolve_flag"),
-    # Following, and leaving with one click from an email
-    path("forums/follow/", blogs.follow, name="follow"),
-    path("forums/subscriptions/", blogs.my_subscriptions, name="subscriptions"),
-    path("unsubscribe/<str:token>/", blogs.unsubscribe, name="unsubscribe"),
-    # Blogs ("M&D goes local") and news
-    path("blog/", blogs.blog_index, name="blog"),
-    path("blog/write/", blogs.write_blog_post, name="blog_new"),
-    path("blog/feed/rss/", blogs.BlogRssFeed(), name="blog_rss"),
-    path("blog/feed/atom/", blogs.BlogAtomFeed(), name="blog_atom"),
-    path("blog/authors/<slug:slug>/", blogs.blog_author, name="blog_author"),
-    path("blog/<slug:slug>/", blogs.blog_post, name="blog_post"),
-    path("blog/<slug:slug>/edit/", blogs.edit_blog_post, name="blog_edit"),
-    path("news/", blogs.news_index, name="news"),
-    path("news/feed/rss/", blogs.NewsRssFeed(), name="news_rss"),
-    path("news/feed/atom/", blogs.NewsAtomFeed(), name="news_atom"),
-    path("news/<slug:slug>/", blogs.news_post, name="news_post"),
-    # Topics of a forum (last: a forum's slug is any word but those above)
+    # Topics of a forum (last: a forum's slug is any word but those above, and those of
+    # blogs.urls, included before this)
     path("forums/<slug:slug>/", topics.forum_detail, name="forum"),
     path("forums/<slug:slug>/new/", topics.new_topic, name="new_topic"),
 ]

@@ -26,9 +26,10 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
+from blogs.models import BlogPost
 from common.signals import rows_changed
 from common.translation import current_language
-from forums.models import BlogPost, Forum, Post, ReadMark, Topic, TopicKind
+from forums.models import Forum, Post, ReadMark, Topic, TopicKind
 from icmd.models import Page
 from projects.models import Organisation, Phase, Project
 

@@ -61,15 +61,15 @@ SECTIONS = (
         ),
     ),
     Section(_("Discussions"), "forums:index"),
-    Section(_("Blogs"), "forums:blog"),
-    Section(_("News"), "forums:news"),
+    Section(_("Blogs"), "blogs:blog"),
+    Section(_("News"), "blogs:news"),
 )
 
 # A logged-in member's menu; moderators also get "Flags" (``MODERATION``).
 MEMBER_MENU = (
     Link(_("My profile"), "network:me"),
     Link(_("My organisations"), "network:my_organisations"),
-    Link(_("Following"), "forums:subscriptions"),
+    Link(_("Following"), "blogs:subscriptions"),
 )
 MODERATION = Link(_("Flags"), "forums:flags")
 

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "projects",
     "network",
     "forums",
+    "blogs",
     "search",
     "icmd",
 ]

@@ -37,6 +37,8 @@ urlpatterns += i18n_patterns(
     path("accounts/", include("allauth.urls")),
     path("", include("projects.urls")),
     path("network/", include("network.urls")),
+    # Before forums.urls, whose /forums/<slug>/ would take /forums/follow/.
+    path("", include("blogs.urls")),
     path("", include("forums.urls")),
     path("search/", include("search.urls")),
     # One page per organisation: its projects (catalogue) and its people (network).

@@ -27,8 +27,9 @@ from django.utils import translation
 from django.utils.html import strip_tags
 from django_countries import countries
 
+from blogs.models import BlogPost, BlogPostKind, BlogPostStatus
 from common.translation import LANGUAGE_CODES, localized_field, site_language, text_in_language
-from forums.models import BlogPost, BlogPostKind, BlogPostStatus, Post, Topic
+from forums.models import Post, Topic
 from projects.models import Organisation, Partnership, Project, Theme
 from search.models import SearchDocumentKind
 

@@ -15,8 +15,9 @@ from collections import defaultdict
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 
+from blogs.models import BlogPost
 from common.signals import rows_changed
-from forums.models import BlogPost, Post, Topic
+from forums.models import Post, Topic
 from projects.models import Organisation, Partnership, Project, Theme
 
 

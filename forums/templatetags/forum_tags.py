@@ -3,12 +3,11 @@
 from django import template
 from django.db.models import F
 
-from forums.models import BlogPost, Topic
+from forums.models import Topic
 
 register = template.Library()
 
 PROJECT_TOPICS_SHOWN = 5
-PROJECT_BLOG_POSTS_SHOWN = 5
 
 
 @register.inclusion_tag("forums/partials/project_topics.html", takes_context=True)
@@ -24,17 +23,3 @@ def project_topics(context, project):
         .order_by("-last_activity", "-id")[:PROJECT_TOPICS_SHOWN]
     )
     return {"topics": list(topics), "project": project}
-
-
-@register.inclusion_tag("forums/partials/project_blog_posts.html")
-def project_blog_posts(project):
-    """``{% project_blog_posts project %}``: the newest published blog posts about
-    ``project``, with their authors (one query); nothing when there is none."""
-    blog_posts = (
-        BlogPost.objects.published()
-        .blogs()
-        .filter(project=project)
-        .select_related("author")
-        .order_by("-published_at", "-pk")[:PROJECT_BLOG_POSTS_SHOWN]
-    )
-    return {"blog_posts": list(blog_posts), "project": project}

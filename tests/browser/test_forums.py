@@ -11,7 +11,8 @@ from django.core import mail
 from django.core.cache import cache
 from playwright.sync_api import expect
 
-from forums.models import MODERATORS_GROUP, Forum, Post, Subscription, Topic
+from blogs.models import Subscription
+from forums.models import MODERATORS_GROUP, Forum, Post, Topic
 from tests.factories import verified_member
 from tests.html import tr
 

@@ -12,7 +12,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
-from forums.models import BlogPost, Forum, Topic
+from blogs.models import BlogPost
+from forums.models import Forum, Topic
 from network.models import Member, Visibility
 from tests.factories import verified_member
 from tests.forms import form_values

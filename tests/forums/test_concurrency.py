@@ -1,7 +1,8 @@
 """The forums under concurrent writers, against PostgreSQL: members replying while
 moderators hide posts of the same topic (no deadlock, no error, counters exactly right), two
 people saving the same post at once (one is told of the conflict, nothing is lost), and the
-same form sent twice at the same moment (one topic, one reply, one blog post).
+same form sent twice at the same moment (one topic, one reply; one blog post:
+tests/blogs/test_concurrency.py).
 
 Each thread has its own database connection (Django's are per thread), closed when the
 thread ends; the tests are transactional, so that what one thread commits is what the
@@ -20,7 +21,7 @@ from django.test import Client
 from django.urls import reverse
 
 from forums import services
-from forums.models import MODERATORS_GROUP, BlogPost, Forum, Post, PostRevision, Topic
+from forums.models import MODERATORS_GROUP, Forum, Post, PostRevision, Topic
 from tests.factories import verified_member
 from tests.forms import form_values
 from tests.html import find, parse, text
@@ -309,19 +310,6 @@ def test_a_topic_sent_twice_at_once_is_started_once():
     assert [answer.status_code for answer in answers] == [302, 302]
     assert {answer.url for answer in answers} == {topic.get_absolute_url()}
     assert topic.posts.count() == 1
-
-
-def test_a_blog_post_sent_twice_at_once_is_written_once():
-    member = verified_member()
-    url = reverse("forums:blog_new")
-
-    answers = twice_at_once(
-        member, url, "blog-post-form", {"title": "Retour de Kayes", "body": "Le voyage."}
-    )
-
-    (blog_post,) = BlogPost.objects.filter(author=member)
-    assert [answer.status_code for answer in answers] == [302, 302]
-    assert {answer.url for answer in answers} == {blog_post.get_absolute_url()}
 
 
 def test_two_topics_with_the_same_title_at_once_are_both_started():

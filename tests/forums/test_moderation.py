@@ -13,7 +13,6 @@ from urllib.parse import urlsplit
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import Group
-from django.core import mail
 from django.core.cache import cache
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
@@ -22,7 +21,6 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from common.models import OutgoingEmail
 from forums import services
 from forums.models import (
     MODERATORS_GROUP,
@@ -30,7 +28,6 @@ from forums.models import (
     Forum,
     Post,
     PostRevision,
-    Subscription,
     Topic,
     TopicKind,
 )
@@ -407,23 +404,6 @@ def test_only_moderators_see_the_moderate_link_of_a_topic(client, scene, actor):
     page = parse(client.get(scene.topic.get_absolute_url()))
     links = find_all(page, "a", href=moderate_url(scene.topic))
     assert bool(links) == (actor in MODERATING)
-
-
-def test_hiding_a_post_withdraws_its_emails_not_sent_yet(client, scene, run_tasks):
-    follower = make_member()
-    Subscription.objects.create(member=follower, topic=scene.topic)
-    post = services.reply(author=scene.people["verified"], topic=scene.topic, body="Publicité.")
-    assert OutgoingEmail.objects.get(to=follower.email).status == "pending"
-    client.force_login(scene.people["moderator"])
-
-    assert client.post(hide_url(post), {"reason": "Publicité."}).status_code == 302
-
-    assert OutgoingEmail.objects.get(to=follower.email).status == "cancelled"
-    run_tasks()
-    # Followers who are not moderators (the follower; the author of the first reply, who
-    # follows the topic since) hear nothing of it.
-    told = {message.to[0] for message in mail.outbox}
-    assert follower.email not in told and scene.author.email not in told
 
 
 def test_a_post_hidden_twice_at_once_keeps_the_first_reason(client, scene):

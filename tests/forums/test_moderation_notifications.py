@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from forums import services
-from forums.models import MODERATORS_GROUP, Flag, FlagCategory, Forum, Subscription
+from forums.models import MODERATORS_GROUP, Flag, FlagCategory, Forum
 from tests.factories import StaffFactory, verified_member
 from tests.forms import form_values
 from tests.html import tr, tr_count
@@ -159,74 +159,6 @@ def test_a_closed_account_is_not_emailed(forum, run_tasks):
     run_tasks()
 
     assert told(author.email) == []
-
-
-# --- Following one's own topics ----------------------------------------------------------------
-
-
-def follows(member, topic) -> bool:
-    return Subscription.objects.filter(member=member, topic=topic).exists()
-
-
-def test_starting_a_topic_and_replying_follow_it(client, forum, run_tasks):
-    starter = verified_member()
-    replier = verified_member()
-    client.force_login(starter)
-    page = client.get(reverse("forums:new_topic", kwargs={"slug": forum.slug}))
-    data = form_values(page, "topic-form")
-    data.update({"title": "Transferts et développement", "body": "Qui a des chiffres ?"})
-    response = client.post(reverse("forums:new_topic", kwargs={"slug": forum.slug}), data)
-    assert response.status_code == 302
-    topic = forum.topics.get()
-    assert follows(starter, topic)
-
-    client.force_login(replier)
-    reply_url = reverse("forums:reply", kwargs={"slug": topic.slug})
-    data = form_values(client.get(reply_url), "reply-form")
-    data["body"] = "J’en ai quelques-uns."
-    assert client.post(reply_url, data).status_code == 302
-    assert follows(replier, topic)
-    run_tasks()
-    mail.outbox.clear()
-
-    # The starter, following it, is told of the reply; the replier of the next one.
-    services.reply(author=verified_member(), topic=topic, body="Moi aussi.")
-    run_tasks()
-    assert sorted(m.to[0] for m in mail.outbox) == sorted([starter.email, replier.email])
-
-
-def test_replying_twice_follows_once(forum):
-    replier = verified_member()
-    topic, _post = topic_with_reply(forum, replier)
-
-    services.reply(author=replier, topic=topic, body="Encore moi.")
-
-    assert Subscription.objects.filter(member=replier).count() == 1
-
-
-def test_the_profile_setting_turns_following_own_topics_off(forum, run_tasks):
-    starter = verified_member(follow_own_topics=False)
-    replier = verified_member(follow_own_topics=False)
-
-    topic = services.start_topic(author=starter, forum=forum, title="Sujet", body="Texte.")
-    services.reply(author=replier, topic=topic, body="Réponse.")
-
-    assert not follows(starter, topic)
-    assert not follows(replier, topic)
-    run_tasks()
-    assert mail.outbox == []  # nobody follows it
-
-
-def test_the_profile_page_offers_the_setting(client):
-    member = verified_member()
-    client.force_login(member)
-
-    page = client.get(reverse("network:edit_profile")).content.decode()
-
-    assert 'name="follow_own_topics"' in page
-    assert tr("Follow the topics I start or reply to") in page or (
-        tr("follow the topics I start or reply to").capitalize() in page
-    )
 
 
 # --- Flags: the moderators are told, by a digest -------------------------------------------------

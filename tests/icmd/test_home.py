@@ -9,18 +9,10 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
+from blogs.models import BlogPost, BlogPostKind, BlogPostStatus, Subscription
 from common.signals import rows_changed
 from forums import services
-from forums.models import (
-    BlogPost,
-    BlogPostKind,
-    BlogPostStatus,
-    Forum,
-    ReadMark,
-    Subscription,
-    Topic,
-    TopicKind,
-)
+from forums.models import Forum, ReadMark, Topic, TopicKind
 from icmd import home
 from tests.factories import OrganisationFactory, ProjectFactory, StaffFactory, verified_member
 from tests.html import find, find_all, parse, text, tr, tr_count

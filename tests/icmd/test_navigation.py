@@ -13,8 +13,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from blogs.models import BlogPost, BlogPostKind, BlogPostStatus
 from forums import services
-from forums.models import MODERATORS_GROUP, BlogPost, BlogPostKind, BlogPostStatus, Forum
+from forums.models import MODERATORS_GROUP, Forum
 from icmd import navigation
 from projects.models import Organisation, Project
 from tests.factories import MemberFactory, StaffFactory, verified_member

@@ -8,7 +8,7 @@ from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
-from forums.models import BlogPost, BlogPostStatus
+from blogs.models import BlogPost, BlogPostStatus
 from network.accounts import delete_account
 from network.models import Member, Visibility
 from tests.factories import verified_member
@@ -40,7 +40,7 @@ def test_a_deleted_members_addresses_no_longer_carry_their_name(client):
     old_slug = member.slug
     assert old_slug.startswith("aminata-diallo-")
     old_profile = member.get_absolute_url()
-    old_author_page = reverse("forums:blog_author", kwargs={"slug": old_slug})
+    old_author_page = reverse("blogs:blog_author", kwargs={"slug": old_slug})
     client.force_login(member)
 
     response = client.post(reverse("network:delete_account"), {"password": PASSWORD})
@@ -53,7 +53,7 @@ def test_a_deleted_members_addresses_no_longer_carry_their_name(client):
     assert client.get(old_author_page).status_code == 404
     # What they published stays, signed "Former member", linked to the neutral address.
     page = parse(client.get(post.get_absolute_url()))
-    author_page = reverse("forums:blog_author", kwargs={"slug": member.slug})
+    author_page = reverse("blogs:blog_author", kwargs={"slug": member.slug})
     (link,) = find_all(page, "a", href=author_page)
     assert text(link) == tr("Former member")
     assert old_slug not in client.get(post.get_absolute_url()).content.decode()

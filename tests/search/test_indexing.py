@@ -11,7 +11,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
 from django_tasks_db.models import DBTaskResult
 
-from forums.models import BlogPost, BlogPostStatus, Forum, Post, Topic
+from blogs.models import BlogPost, BlogPostStatus
+from forums.models import Forum, Post, Topic
 from network.models import Membership, MembershipRole
 from projects.models import Organisation, Project
 from search import indexing

@@ -14,8 +14,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
+from blogs.models import BlogPost, BlogPostKind, BlogPostStatus
 from forums import services
-from forums.models import BlogPost, BlogPostKind, BlogPostStatus, Forum, Post, Topic
+from forums.models import Forum, Post, Topic
 from projects.models import Partnership
 from search.models import SearchDocument
 from search.query import (

@@ -1,22 +1,29 @@
-"""Writing, publishing and withdrawing blog posts (one transaction each), and the rules
-that decide them; followers are told on first publication, and the emails still waiting
-are withdrawn when a post is hidden or unpublished.
+"""Every write to blogs and to what members follow, one transaction each, and the rules
+that decide them.
 
-A blog post is a row of its own: each function locks that row (``FOR NO KEY UPDATE``)
-before it reads what it changes, and takes no other lock.
+Blog posts: written, published and withdrawn here; followers are told on first
+publication, and the emails still waiting are withdrawn when a post is hidden or
+unpublished. A blog post is a row of its own: each function locks that row (``FOR NO KEY
+UPDATE``) before it reads what it changes, and takes no other lock.
+
+Following: a member follows a topic, a forum or someone's blog (``follow``); who starts or
+replies to a topic follows it (``follow_own_topic``, on ``forums.signals.post_created``).
+Refusals are ``forums.services.ForumError`` and its kinds, shown as the forums show them.
 """
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from blogs import notifications
+from blogs.models import BlogPost, BlogPostKind, BlogPostStatus, Subscription
 from common.translation import current_language, localized_field
-from forums import notifications
-from forums.models import BlogPost, BlogPostKind, BlogPostStatus
+from forums.models import Topic, is_moderator
 from forums.services import (
     VERIFY_FIRST,
     EditConflict,
+    ForumError,
     NotPermitted,
     can_post,
     edit_conflict_message,
@@ -164,3 +171,58 @@ def after_admin_save(blog_post: BlogPost, was_published: bool) -> None:
         notifications.blog_post_withdrawn(blog_post)
     elif not was_published and blog_post.kind == BlogPostKind.BLOG:
         notifications.blog_post_published(blog_post)
+
+
+# --- Following -------------------------------------------------------------------------------
+
+
+def _followed(*, topic=None, forum=None, blog_author=None) -> dict:
+    chosen = {"topic": topic, "forum": forum, "blog_author": blog_author}
+    chosen = {kind: target for kind, target in chosen.items() if target is not None}
+    if len(chosen) != 1:
+        raise ValueError("Follow one thing: a topic, a forum or a blog author.")
+    return chosen
+
+
+@transaction.atomic
+def follow(*, member, topic=None, forum=None, blog_author=None) -> Subscription:
+    """``member`` follows a topic, a forum or someone's blog (twice is still once)."""
+    target = _followed(topic=topic, forum=forum, blog_author=blog_author)
+    if not can_post(member):
+        raise NotPermitted(VERIFY_FIRST)
+    if blog_author is not None and blog_author.pk == member.pk:
+        raise ForumError(_("You cannot follow your own blog."))
+    if topic is not None and topic.is_hidden and not is_moderator(member):
+        raise NotPermitted(_("This topic is not available."))
+    try:
+        with transaction.atomic():
+            return Subscription.objects.get_or_create(member=member, **target)[0]
+    except IntegrityError:  # the same button pressed twice at once
+        return Subscription.objects.get(member=member, **target)
+
+
+def unfollow(*, member, topic=None, forum=None, blog_author=None) -> None:
+    Subscription.objects.filter(
+        member=member, **_followed(topic=topic, forum=forum, blog_author=blog_author)
+    ).delete()
+
+
+def follow_own_topic(*, member, topic: Topic) -> None:
+    """Who starts or replies to a topic follows it (is emailed its next replies), unless
+    their profile says not to (``Member.follow_own_topics``). Replying follows again a
+    topic left before: the profile setting is the way to stop it. Called inside the
+    transaction that saved the post."""
+    if not member.follow_own_topics:
+        return
+    try:
+        with transaction.atomic():
+            Subscription.objects.get_or_create(member=member, topic=topic)
+    except IntegrityError:  # followed at this very instant by the button
+        pass
+
+
+def on_post_created(sender, *, post, opened_topic: bool, **kwargs) -> None:
+    """``forums.signals.post_created``, inside the transaction that saved ``post``: its
+    author follows the topic, then the topic's and the forum's followers are told."""
+    follow_own_topic(member=post.author, topic=post.topic)
+    notifications.post_created(post, opened_topic=opened_topic)

@@ -18,10 +18,13 @@ from django.test.signals import template_rendered
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from blogs import notifications
+from blogs import services as blog_services
+from blogs.models import BlogPost, Subscription
+from blogs.notifications import UNSUBSCRIBE_SALT, unsubscribe_token
 from common.models import OutgoingEmail
-from forums import blog_services, notifications, services
-from forums.models import MODERATORS_GROUP, BlogPost, Forum, Post, Subscription
-from forums.notifications import UNSUBSCRIBE_SALT, unsubscribe_token
+from forums import services
+from forums.models import MODERATORS_GROUP, Forum, Post
 from tests.factories import MemberFactory, StaffFactory, verified_member
 from tests.forms import form_values
 from tests.html import find, parse, text, tr
@@ -470,8 +473,8 @@ def test_the_email_is_rendered_once_per_language_not_once_per_person(thread, run
     run_tasks()
 
     assert len(mail.outbox) == 7
-    assert rendered.count("forums/email/new_post.txt") == 2  # English and Spanish
-    assert rendered.count("forums/email/new_post_subject.txt") == 2
+    assert rendered.count("blogs/email/new_post.txt") == 2  # English and Spanish
+    assert rendered.count("blogs/email/new_post_subject.txt") == 2
     # Still personal: each their own name and their own unsubscribe link.
     for member in readers:
         message = message_to(member)
@@ -503,7 +506,7 @@ def test_writing_the_emails_takes_queries_that_do_not_grow_with_the_followers(
             member.groups.add(moderators)
             Subscription.objects.create(member=member, topic=topic)
         with django_assert_num_queries(expected):
-            notifications.post_created(post)
+            notifications.post_created(post, opened_topic=False)
         assert OutgoingEmail.objects.filter(status="pending").count() == count
 
 

@@ -15,9 +15,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from blogs import services as blog_services
+from blogs.models import BlogPost, BlogPostKind, BlogPostStatus, Subscription
 from common.models import OutgoingEmail
-from forums import blog_services, services
-from forums.models import BlogPost, BlogPostKind, BlogPostStatus, Forum, Subscription
+from forums import services
+from forums.models import Forum
 from tests.factories import MemberFactory, ProjectFactory, StaffFactory, verified_member
 from tests.forms import form_values
 from tests.html import find, find_all, parse, text, tr
@@ -360,7 +362,7 @@ def test_a_blog_post_edited_in_two_tabs_shows_the_conflict_and_loses_nothing(cli
 def test_two_staff_saving_the_same_news_in_the_admin(client, staff):
     news = blog_post(staff, "Lancement", kind=BlogPostKind.NEWS)
     other = StaffFactory()
-    change = f"/admin/forums/blogpost/{news.pk}/change/"
+    change = f"/admin/blogs/blogpost/{news.pk}/change/"
     client.force_login(staff)
     mine = form_values(client.get(change), "blogpost_form")
     other_client = Client()
@@ -387,7 +389,7 @@ def test_hiding_a_blog_post_in_the_admin_withdraws_its_emails_not_sent_yet(
     post = blog_services.write_blog_post(author=author, title="Billet", body="Texte.", publish=True)
     assert OutgoingEmail.objects.get(to=follower.email).status == "pending"
     client.force_login(staff)
-    change = f"/admin/forums/blogpost/{post.pk}/change/"
+    change = f"/admin/blogs/blogpost/{post.pk}/change/"
 
     data = form_values(client.get(change), "blogpost_form") | {"is_hidden": "on"}
     assert client.post(change, data).status_code == 302
@@ -461,12 +463,12 @@ def test_members_cannot_write_news(client, author):
     client.force_login(author)
     client.post(WRITE, {"title": "Pas une nouvelle", "body": "B", "kind": "news"})
     assert BlogPost.objects.get().kind == BlogPostKind.BLOG
-    assert client.get("/admin/forums/blogpost/add/").status_code == 302  # to the admin login
+    assert client.get("/admin/blogs/blogpost/add/").status_code == 302  # to the admin login
 
 
 def test_staff_publish_news_in_the_admin(client, staff):
     client.force_login(staff)
-    add = "/admin/forums/blogpost/add/"
+    add = "/admin/blogs/blogpost/add/"
     data = form_values(client.get(add), "blogpost_form")
     assert data["kind"] == "news"
     # Staff write the news in each language, side by side.
@@ -738,7 +740,7 @@ def test_subscriptions_page_query_count(client, targets, django_assert_max_num_q
         Subscription.objects.create(member=reader, **{kind: target})
     client.force_login(reader)
     with django_assert_max_num_queries(5):
-        client.get(reverse("forums:subscriptions"))
+        client.get(reverse("blogs:subscriptions"))
 
 
 @pytest.mark.parametrize("kind", ["topic", "forum"])

@@ -3,11 +3,11 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from blogs.models import BlogPost
 from common.forms import CleanTextMixin
 from common.idempotency import SubmissionTokenMixin
 from common.translation import WrittenInField
 from forums.forms import MARKDOWN_HELP, VersionField, projects_by_title
-from forums.models import BlogPost
 from projects.models import Project
 
 

@@ -16,13 +16,14 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from blogs import services
+from blogs.forms import BlogPostForm, FollowForm
+from blogs.models import BlogPost, BlogPostKind, BlogPostStatus, Subscription
+from blogs.notifications import read_unsubscribe_token
 from common.idempotency import once
 from common.pagination import paginate
 from common.text import without_control_characters
-from forums import blog_services, services
-from forums.blog_forms import BlogPostForm, FollowForm
-from forums.models import BlogPost, BlogPostKind, BlogPostStatus, Forum, Subscription, Topic
-from forums.notifications import read_unsubscribe_token
+from forums.models import Forum, Topic
 from forums.services import EditConflict, ForumError, can_post
 from forums.views.topics import TooFast, refusal_status, show_refusal, within_rate_limit
 from network.models import Member
@@ -42,7 +43,7 @@ def too_many_posts() -> str:
 
 
 def _refused(request, reason, status=HTTPStatus.FORBIDDEN):
-    return render(request, "forums/blog/refused.html", {"reason": reason}, status=status)
+    return render(request, "blogs/refused.html", {"reason": reason}, status=status)
 
 
 # --- Reading blogs and news ----------------------------------------------------------------
@@ -51,16 +52,16 @@ KINDS = {
     BlogPostKind.BLOG: {
         "kind": "blog",
         "heading": gettext_lazy("M&D goes local: blogs"),
-        "index_url": "forums:blog",
-        "rss_url": "forums:blog_rss",
-        "atom_url": "forums:blog_atom",
+        "index_url": "blogs:blog",
+        "rss_url": "blogs:blog_rss",
+        "atom_url": "blogs:blog_atom",
     },
     BlogPostKind.NEWS: {
         "kind": "news",
         "heading": gettext_lazy("News"),
-        "index_url": "forums:news",
-        "rss_url": "forums:news_rss",
-        "atom_url": "forums:news_atom",
+        "index_url": "blogs:news",
+        "rss_url": "blogs:news_rss",
+        "atom_url": "blogs:news_atom",
     },
 }
 
@@ -77,7 +78,7 @@ def _listing(kind):
 def _render_index(request, kind, posts, extra=None):
     page, notice = paginate(request, posts, BLOG_POSTS_PER_PAGE)
     context = {**KINDS[kind], "page": page, "notice": notice, **(extra or {})}
-    return render(request, "forums/blog/index.html", context)
+    return render(request, "blogs/index.html", context)
 
 
 def blog_index(request):
@@ -105,7 +106,7 @@ def blog_author(request, slug):
     if not (
         is_self
         or posts.exists()
-        or blog_services.blog_authors_visible_to(request.user).filter(pk=author.pk).exists()
+        or services.blog_authors_visible_to(request.user).filter(pk=author.pk).exists()
     ):
         raise Http404
     return _render_index(request, BlogPostKind.BLOG, posts, {"author": author})
@@ -128,7 +129,7 @@ def _render_post(request, blog_post):
         "blog_post": blog_post,
         "is_author": request.user.is_authenticated and request.user.pk == blog_post.author_id,
     }
-    return render(request, "forums/blog/post.html", context)
+    return render(request, "blogs/post.html", context)
 
 
 def blog_post(request, slug):
@@ -149,7 +150,7 @@ def _render_form(request, form, blog_post=None, status=HTTPStatus.OK, conflict=N
         "conflict": conflict,
         **KINDS[BlogPostKind.BLOG],
     }
-    return render(request, "forums/blog/form.html", context, status=status)
+    return render(request, "blogs/form.html", context, status=status)
 
 
 def _saved_message(request, blog_post):
@@ -164,7 +165,7 @@ def _saved_message(request, blog_post):
 @login_required
 @require_http_methods(["GET", "POST"])
 def write_blog_post(request):
-    refusal = blog_services.writing_refusal(member=request.user)
+    refusal = services.writing_refusal(member=request.user)
     if refusal:
         return _refused(request, refusal)
     if request.method == "GET":
@@ -178,7 +179,7 @@ def write_blog_post(request):
                 return redirect(submission.result_url)
             if not within_rate_limit(request, WRITING_RATE_LIMIT):
                 raise TooFast
-            blog_post = blog_services.write_blog_post(
+            blog_post = services.write_blog_post(
                 author=request.user,
                 publish=request.POST.get("action") == "publish",
                 **form.written_text(),
@@ -198,7 +199,7 @@ def write_blog_post(request):
 @require_http_methods(["GET", "POST"])
 def edit_blog_post(request, slug):
     blog_post = _readable(request, BlogPostKind.BLOG, slug)  # 404 for others' drafts
-    refusal = blog_services.edit_refusal(editor=request.user, blog_post=blog_post)
+    refusal = services.edit_refusal(editor=request.user, blog_post=blog_post)
     if refusal:
         return _refused(request, refusal)
     if request.method == "GET":
@@ -215,7 +216,7 @@ def edit_blog_post(request, slug):
         form.add_error(None, too_many_posts())
         return _render_form(request, form, blog_post, status=HTTPStatus.TOO_MANY_REQUESTS)
     try:
-        blog_post = blog_services.update_blog_post(
+        blog_post = services.update_blog_post(
             editor=request.user,
             blog_post=blog_post,
             version=form.cleaned_data["version"],
@@ -246,7 +247,7 @@ def edit_blog_post(request, slug):
 class BlogRssFeed(Feed):
     kind = BlogPostKind.BLOG
     title = gettext_lazy("M&D goes local: blogs of the JMDI network")
-    link = reverse_lazy("forums:blog")
+    link = reverse_lazy("blogs:blog")
     description = gettext_lazy("Members of M4D Net write about migration and local development.")
 
     def items(self):
@@ -279,7 +280,7 @@ class BlogAtomFeed(BlogRssFeed):
 class NewsRssFeed(BlogRssFeed):
     kind = BlogPostKind.NEWS
     title = gettext_lazy("News of the Joint Migration and Development Initiative")
-    link = reverse_lazy("forums:news")
+    link = reverse_lazy("blogs:news")
     description = gettext_lazy("News from the JMDI team.")
 
 
@@ -296,7 +297,7 @@ def _follow_target(request, kind, pk):
         return get_object_or_404(Topic.objects.visible_to(request.user), pk=pk)
     if kind == "forum":
         return get_object_or_404(Forum, pk=pk)
-    authors = blog_services.blog_authors_visible_to(request.user)
+    authors = services.blog_authors_visible_to(request.user)
     if request.POST.get("action") == "unfollow":  # someone followed before may be left
         authors = Member.objects.distinct().filter(
             Q(pk__in=authors.values("pk")) | Q(blog_followers__member=request.user)
@@ -306,7 +307,7 @@ def _follow_target(request, kind, pk):
 
 def _target_url(kind, target):
     if kind == "blog_author":
-        return reverse("forums:blog_author", kwargs={"slug": target.slug})
+        return reverse("blogs:blog_author", kwargs={"slug": target.slug})
     return target.get_absolute_url()
 
 
@@ -365,7 +366,7 @@ def my_subscriptions(request):
         .select_related("topic", "forum", "blog_author")
         .order_by("-created", "-pk")
     )
-    return render(request, "forums/subscriptions.html", {"subscriptions": subscriptions})
+    return render(request, "blogs/subscriptions.html", {"subscriptions": subscriptions})
 
 
 @csrf_exempt  # the signed token is the proof; mail clients POST here (RFC 8058)
@@ -376,11 +377,11 @@ def unsubscribe(request, token):
     (List-Unsubscribe-Post): the subscription is deleted at once."""
     ids = read_unsubscribe_token(token)
     if ids is None:
-        return render(request, "forums/unsubscribe_invalid.html", status=HTTPStatus.BAD_REQUEST)
+        return render(request, "blogs/unsubscribe_invalid.html", status=HTTPStatus.BAD_REQUEST)
     subscription_id, member_id = ids
     subscriptions = Subscription.objects.filter(pk=subscription_id, member_id=member_id)
     if request.method == "POST":
         subscriptions.delete()
-        return render(request, "forums/unsubscribe.html", {"done": True})
+        return render(request, "blogs/unsubscribe.html", {"done": True})
     subscription = subscriptions.select_related("topic", "forum", "blog_author").first()
-    return render(request, "forums/unsubscribe.html", {"subscription": subscription})
+    return render(request, "blogs/unsubscribe.html", {"subscription": subscription})
