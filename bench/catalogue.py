@@ -4,6 +4,9 @@ Runs against a throw-away test database (never the development data):
 
     .venv/bin/python bench/catalogue.py [--projects 2000] [--repeat 30]
 
+The seed's 16 projects, then as many again as ``--projects`` generated as
+``manage.py generate_data`` writes them (icmd/generation.py), with their partners.
+
 Prints, for each page, the median and 95th-percentile server time, the number of SQL
 queries and the size of the HTML (raw and gzipped, what a slow connection downloads).
 """
@@ -25,63 +28,13 @@ PAGES = [
 ]
 
 
-def add_generated_projects(count: int) -> None:
-    from projects.models import (
-        Organisation,
-        Partnership,
-        PartnershipRole,
-        Phase,
-        Project,
-        Theme,
-    )
-
-    phase = Phase.objects.get(slug="2012-local")
-    themes = list(Theme.objects.all())
-    countries = ["SN", "MA", "TN", "NP", "PH", "EC", "SV", "CR", "ML", "GH", "MX", "GT"]
-    organisations = Organisation.objects.bulk_create(
-        Organisation(
-            name=f"Organisation générée {i}",
-            slug=f"generated-org-{i}",
-            kind="civil_society",
-            country=countries[i % len(countries)],
-        )
-        for i in range(count // 2)
-    )
-    projects = Project.objects.bulk_create(
-        Project(
-            title=f"Projet de développement local généré numéro {i}",
-            slug=f"generated-{i}",
-            country=countries[i % len(countries)],
-            objective="Renforcer le rôle des migrants dans le développement local. " * 3,
-            phase=phase,
-            duration_months=12 + i % 24,
-            funding_amount=50_000 + (i * 1_000) % 200_000,
-        )
-        for i in range(count)
-    )
-    Partnership.objects.bulk_create(
-        Partnership(
-            project=project,
-            organisation=organisations[(i + k) % len(organisations)],
-            role=PartnershipRole.LEAD if k == 0 else PartnershipRole.PARTNER,
-            order=k,
-        )
-        for i, project in enumerate(projects)
-        for k in range(2)
-    )
-    Through = Project.themes.through
-    Through.objects.bulk_create(
-        Through(project_id=project.pk, theme_id=themes[(i + k) % len(themes)].pk)
-        for i, project in enumerate(projects)
-        for k in range(2)
-    )
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--projects", type=int, default=2000, help="generated projects")
     parser.add_argument("--repeat", type=int, default=30)
     options = parser.parse_args()
+
+    from icmd.generation import generate_catalogue
 
     with throwaway_database():
         client = Client()
@@ -90,7 +43,7 @@ def main() -> None:
             (f"seed + {options.projects} generated", options.projects),
         ):
             if extra:
-                add_generated_projects(extra)
+                generate_catalogue(extra, seed=42)
             print(f"\n## {label}\n")
             print("| page | median ms | p95 ms | SQL queries | HTML KiB | gzip KiB |")
             print("|---|---:|---:|---:|---:|---:|")

@@ -5,9 +5,11 @@ Runs against a throw-away test database (never the development data):
 
     .venv/bin/python bench/exports.py [--projects 1000 10000]
 
-For each catalogue size (the seed's 16 projects plus generated ones, written in French,
-English and Spanish, each with a lead, a partner and two themes), each download is asked
-for three times, each time by a fresh process so that its memory is its own:
+For each catalogue size (the seed's 16 projects plus projects generated as
+``manage.py generate_data`` writes them, icmd/generation.py: most in French, English and
+Spanish, some in one language, each with a lead, many with partners abroad, one to three
+themes), each download is asked for three times, each time by a fresh process so that its
+memory is its own:
 
 - written: nothing cached yet, the file is read from the database and written while it is
   streamed (and kept for the next request);
@@ -33,82 +35,6 @@ from pathlib import Path
 DOWNLOADS = [("CSV", "/fr/projects/export.csv"), ("IATI XML", "/fr/projects/iati.xml")]
 SEED_PROJECTS = 16
 HERE = Path(__file__).resolve()
-
-TITLES = {
-    "fr": "Développement local et migration : projet {n} porté par la diaspora",
-    "en": "Local development and migration: project {n} led by the diaspora",
-    "es": "Desarrollo local y migración: proyecto {n} impulsado por la diáspora",
-}
-OBJECTIVES = {
-    "fr": "Renforcer le rôle des migrants et de leurs associations dans le développement "
-    "économique et social de la commune, avec les autorités locales. ",
-    "en": "Strengthen the role of migrants and their associations in the economic and social "
-    "development of the municipality, with the local authorities. ",
-    "es": "Fortalecer el papel de los migrantes y sus asociaciones en el desarrollo económico "
-    "y social del municipio, junto con las autoridades locales. ",
-}
-
-
-def add_generated_projects(start: int, count: int) -> None:
-    """``count`` published projects (numbered from ``start``), each with a lead and a partner
-    (organisations of their own) and two themes."""
-    from harness import connection
-
-    from projects.models import (
-        Organisation,
-        Partnership,
-        PartnershipRole,
-        Phase,
-        Project,
-        Theme,
-    )
-
-    phase = Phase.objects.get(slug="2012-local")
-    themes = list(Theme.objects.all())
-    countries = ["SN", "MA", "TN", "NP", "PH", "EC", "SV", "CR", "ML", "GH", "MX", "GT"]
-    numbers = range(start, start + count)
-    organisations = Organisation.objects.bulk_create(
-        Organisation(
-            name=f"Association des migrants numéro {n}",
-            name_en=f"Migrants' association number {n}",
-            slug=f"bench-org-{n}",
-            kind="diaspora" if n % 2 else "local_authority",
-            country=countries[n % len(countries)],
-        )
-        for n in numbers
-    )
-    projects = Project.objects.bulk_create(
-        Project(
-            **{f"title_{lang}": text.format(n=n) for lang, text in TITLES.items()},
-            **{f"objective_{lang}": text * 2 for lang, text in OBJECTIVES.items()},
-            description=OBJECTIVES["fr"] * 4,
-            locality=f"Commune {n}",
-            slug=f"bench-{n}",
-            country=countries[n % len(countries)],
-            phase=phase,
-            duration_months=12 + n % 24,
-            funding_amount=50_000 + (n * 1_000) % 200_000,
-        )
-        for n in numbers
-    )
-    Partnership.objects.bulk_create(
-        Partnership(
-            project=project,
-            organisation=organisations[(i + k) % len(organisations)],
-            role=PartnershipRole.LEAD if k == 0 else PartnershipRole.PARTNER,
-            order=k,
-        )
-        for i, project in enumerate(projects)
-        for k in range(2)
-    )
-    Through = Project.themes.through
-    Through.objects.bulk_create(
-        Through(project_id=project.pk, theme_id=themes[(i + k) % len(themes)].pk)
-        for i, project in enumerate(projects)
-        for k in range(2)
-    )
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
 
 
 def memory_kib(field: str) -> int:
@@ -196,6 +122,8 @@ def main() -> None:
 
     from harness import connection, throwaway_database
 
+    from icmd.generation import generate_catalogue
+
     with throwaway_database():
         database = connection.settings_dict["NAME"]
         connection.close()  # the measuring processes open their own
@@ -206,7 +134,7 @@ def main() -> None:
         print("|---:|---|---|---:|---:|---:|---:|---:|---:|")
         present = SEED_PROJECTS
         for target in sorted(options.projects):
-            add_generated_projects(present, target - present)
+            generate_catalogue(target - present, seed=target)
             connection.close()
             present = target
             for name, url in DOWNLOADS:

@@ -87,3 +87,18 @@ class FormSubmission(models.Model):
 
     def __str__(self):
         return str(self.token)
+
+
+class RateCount(models.Model):
+    """Requests counted against a rate limit (``common.throttling``) when no Redis is
+    configured: one row per limit and client, counting in a window that starts with the
+    client's first request. The table is unlogged (no write-ahead log: a crash forgets the
+    counts, which costs nothing) and the counting itself sweeps rows whose window ended."""
+
+    key = models.CharField(primary_key=True, max_length=255)
+    count = models.PositiveIntegerField(default=1)
+    # When the window ends, in seconds since the epoch.
+    window_ends = models.FloatField(db_index=True)
+
+    def __str__(self):
+        return f"{self.key}: {self.count}"

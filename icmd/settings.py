@@ -81,6 +81,9 @@ MIDDLEWARE = [
     # after WhiteNoise (static files come compressed), before anything that sets cookies or
     # reads or writes the body, so that it sees each response last.
     "icmd.compression.PublicPagesGZipMiddleware",
+    # Keeps whole pages for visitors who are not logged in (common/pagecache.py): above the
+    # middlewares that set cookies, so that it sees them and never keeps such a page.
+    "common.pagecache.StorePageMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -90,6 +93,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last: answers from the cache once the visitor is known not to be logged in.
+    "common.pagecache.ServeCachedPageMiddleware",
 ]
 
 ROOT_URLCONF = "icmd.urls"
@@ -150,21 +155,58 @@ if DATABASE_REPLICAS:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cache: Redis when REDIS_URL is set, otherwise a table in the database, shared by every
-# process (rate limits must hold across workers).
+# process (rate limits must hold across workers). Whole pages for visitors (see PAGE_CACHE_*
+# below) have a cache of their own, so that they never push rate limits out.
 if os.environ.get("REDIS_URL"):
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": os.environ["REDIS_URL"],
-        }
+        },
+        "pages": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["REDIS_URL"],
+            "KEY_PREFIX": "pages",
+        },
     }
 else:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
             "LOCATION": "cache_table",
-        }
+        },
+        "pages": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "page_cache_table",
+            # Beyond this many pages, a third of them is dropped (about 10 KiB each, gzipped).
+            "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("DJANGO_PAGE_CACHE_ENTRIES") or 5000)},
+        },
     }
+
+# Whole pages for visitors who are not logged in (common/pagecache.py), kept this many
+# seconds at most (0: none kept), and until what they show changes: each address under
+# /<language>/ that starts with one of these prefixes ("": the home page alone; the longest
+# prefix decides) shows these sections, and a change to a section (icmd/cache_sections.py
+# says which models make which) has its pages rendered again at their next request.
+PAGE_CACHE_SECONDS = int(os.environ.get("DJANGO_PAGE_CACHE_SECONDS") or 300)
+PAGE_CACHE_ALIAS = "pages"
+_everything = ("catalogue", "pages", "forums", "blogs", "network")
+PAGE_CACHE_PATHS = {
+    "": _everything,  # the home page: figures, discussions, news, organisations, pages
+    "about/": ("pages",),
+    "privacy/": ("pages",),
+    "terms/": ("pages",),
+    "projects/": ("catalogue", "forums", "blogs"),  # a project's topics and blog posts
+    "countries/": ("catalogue",),
+    "statistics/": ("catalogue",),
+    "open-data/": ("catalogue",),
+    "organisations/": ("catalogue", "network"),
+    "network/": _everything,
+    "forums/": ("forums", "catalogue", "network"),  # topics name projects, posts authors
+    "blog/": ("blogs", "catalogue", "network"),
+    "news/": ("blogs", "catalogue", "network"),
+    "search/": ("search",),  # the index, written by the worker after each change
+}
 
 # Users and authentication
 AUTH_USER_MODEL = "network.Member"
@@ -440,8 +482,8 @@ IATI_IMPORT_MAX_BYTES = int(os.environ.get("DJANGO_IATI_IMPORT_MAX_BYTES") or 50
 # Open data: the read-only REST API under /api/v1/, its OpenAPI schema (/api/schema/) and
 # its interactive console (/api/docs/, served from our own static files; the documentation is
 # the page /<lang>/open-data/api/). Anonymous clients are
-# throttled per IP address (common.security.client_address) in the default cache, shared by
-# every worker.
+# throttled per IP address (common.security.client_address), counted in one query of a
+# table (or in Redis with REDIS_URL) shared by every worker (common/throttling.py).
 API_ANON_RATE = os.environ.get("DJANGO_API_ANON_RATE", "120/minute")
 _requests, _slash, _period = API_ANON_RATE.partition("/")
 _periods = {"second", "minute", "hour", "day"}
@@ -451,8 +493,8 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
-    # The API's views use a subclass of AnonRateThrottle that reads this rate at each request.
-    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
+    # The API's views use a subclass of this throttle (projects/api.py).
+    "DEFAULT_THROTTLE_CLASSES": ["common.throttling.AnonRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"anon": API_ANON_RATE},
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }

@@ -36,9 +36,9 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.routers import APIRootView, DefaultRouter
 from rest_framework.settings import api_settings
-from rest_framework.throttling import AnonRateThrottle
 
 from common.security import client_address
+from common.throttling import AnonRateThrottle
 from common.translation import LANGUAGE_CODES, natural_localized_order
 from projects.filters import ProjectFilter, catalogue_countries
 from projects.models import Organisation, Partnership, Phase, Project, Theme
@@ -60,9 +60,10 @@ ANY_ID = r"[^/\x00]+"
 
 
 class AnonymousRateThrottle(AnonRateThrottle):
-    """DRF's throttle of anonymous clients (per client address, in the default cache), reading
-    its rate from the settings at each request rather than once at import, so that a
-    changed ``REST_FRAMEWORK`` setting (as in tests) takes effect."""
+    """The throttle of anonymous clients, per client address, counted in one query (or one
+    Redis round trip, common/throttling.py) shared by every worker, reading its rate from
+    the settings at each request rather than once at import, so that a changed
+    ``REST_FRAMEWORK`` setting (as in tests) takes effect."""
 
     def get_rate(self):
         return api_settings.DEFAULT_THROTTLE_RATES[self.scope]
