@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
+from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
 from common.translation import localized_fields
@@ -35,6 +36,15 @@ def _search_vector():
     return vector
 
 
+def _title_vector():
+    """Every language's title alone, read in the three configurations."""
+    vector = None
+    for config in SEARCH_CONFIGS:
+        part = SearchVector(*localized_fields("title"), config=config)
+        vector = part if vector is None else vector + part
+    return vector
+
+
 class SearchDocument(models.Model):
     """One public thing the site search finds: a published project, a listed
     organisation, a visible topic or reply, a published blog post or news item.
@@ -46,7 +56,10 @@ class SearchDocument(models.Model):
     the languages of the text. Written only by search/indexing.py, in the background after
     the content's transaction commits, and by `manage.py rebuild_search_index`; only what
     anyone may read is indexed. ``vector`` is computed by PostgreSQL from every title
-    (weight A), text and names (weight B) in the three configurations, and GIN-indexed.
+    (weight A), text and names (weight B) in the three configurations, ``title_vector``
+    from the titles alone; both GIN-indexed with the kind. A search takes each kind's most
+    recent matches, walking the kind's documents most recent first for a common word
+    (search/query.py).
 
     The table keeps the name it had when the search lived in the ``icmd`` app, so that
     moving it here kept every row.
@@ -82,6 +95,11 @@ class SearchDocument(models.Model):
         output_field=SearchVectorField(),
         db_persist=True,
     )
+    title_vector = models.GeneratedField(
+        expression=_title_vector(),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
 
     class Meta:
         db_table = "icmd_searchdocument"
@@ -92,9 +110,25 @@ class SearchDocument(models.Model):
                 fields=["content_type", "object_id"], name="searchdocument_unique_object"
             )
         ]
-        # fastupdate off: a new document goes straight into the index instead of a pending
-        # list that every search would scan until autovacuum merges it.
-        indexes = [GinIndex(fields=["vector"], name="searchdocument_vector", fastupdate=False)]
+        # With the kind first (btree_gin), so that one kind's matches are found without
+        # going through every document holding a common word. fastupdate off: a new
+        # document goes straight into the index instead of a pending list that every
+        # search would scan until autovacuum merges it.
+        indexes = [
+            GinIndex(
+                fields=["kind", "vector"], name="searchdocument_kind_vector", fastupdate=False
+            ),
+            GinIndex(
+                fields=["kind", "title_vector"], name="searchdocument_kind_title", fastupdate=False
+            ),
+            # A kind's documents, most recent first (search.query.RECENT_FIRST_SQL).
+            models.Index(
+                F("kind"),
+                F("date").desc(nulls_last=True),
+                F("id").desc(),
+                name="searchdocument_kind_recent",
+            ),
+        ]
 
     def __str__(self):
         titles = [getattr(self, column) for column in localized_fields("title")]

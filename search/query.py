@@ -7,6 +7,15 @@ found, and each result is shown in the visitor's language where it has it, else 
 language it has (marked as such), its snippet in a language whose text holds the words
 found. Matching words are marked with ts_headline for the rows shown only, and the marked
 text is escaped before any <mark> is added, so nothing anyone wrote can become markup.
+
+A common word ("migration") matches most of the index, and ranking and counting every
+match would cost a pass over all of it. So in each kind of document the search ranks only
+its CANDIDATES most recent matches (walking the index of that kind's documents, most
+recent first, it stops as soon as it has them; a rare word's few matches come from the
+text index instead) and, when there are more, its TITLE_CANDIDATES most recent whose title
+matches, so that the thing named in a title is not lost among the many texts that mention
+it. A kind with more matches than CANDIDATES is counted as "more than"; one with fewer
+has all its matches ranked and counted, as a distinctive search does.
 """
 
 import re
@@ -16,8 +25,7 @@ from django import forms
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
-from django.db.models import Count, F, Q, Window
-from django.db.models.functions import RowNumber
+from django.db.models import F, Q
 from django.urls import translate_url
 from django.utils import timezone, translation
 from django.utils.html import escape
@@ -43,6 +51,10 @@ MAX_QUERY_LENGTH = 200
 TABLE = SearchDocument._meta.db_table
 PREVIEW_SIZE = 5  # results per section when all sections are shown
 PAGE_SIZE = 20  # results per page when one section is shown
+# Per kind: the most recent matches ranked, beyond which a kind is counted as "more than";
+# and the most recent matches by their title, ranked too.
+CANDIDATES = 100
+TITLE_CANDIDATES = 20
 
 
 @dataclass(frozen=True)
@@ -93,14 +105,18 @@ def _tsquery_sql() -> str:
     return " || ".join(f"websearch_to_tsquery('{config}', %s)" for config in SEARCH_CONFIGS)
 
 
-def has_searchable_words(words: str) -> bool:
-    """False when, in one of the languages, nothing is left of the words but stop words
-    and punctuation ("de la", "the of", "?!"): every French text would otherwise match
-    "de la" read as English words."""
+def searchable_query(words: str) -> str:
+    """The words as a text search query in each language, any of them matching (the text
+    of a tsquery); empty when, in one of the languages, nothing is left of the words but
+    stop words and punctuation ("de la", "the of", "?!"): every French text would
+    otherwise match "de la" read as English words."""
     nodes = ", ".join(f"numnode(websearch_to_tsquery('{config}', %s))" for config in SEARCH_CONFIGS)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT least({nodes})", [words] * len(SEARCH_CONFIGS))
-        return cursor.fetchone()[0] > 0
+        cursor.execute(
+            f"SELECT CASE WHEN least({nodes}) > 0 THEN ({_tsquery_sql()})::text ELSE '' END",
+            [words] * len(SEARCH_CONFIGS) * 2,
+        )
+        return cursor.fetchone()[0]
 
 
 def matching_documents(query: SearchQuery):
@@ -118,17 +134,66 @@ RESULT_FIELDS = [
     "author_language",
     *localized_fields("title"),
 ]
-BEST_FIRST = ["-rank", F("date").desc(nulls_last=True), "-id"]
+# Best first: rank, then the most recent (the order of index searchdocument_kind_recent).
+RECENT_FIRST_SQL = "date DESC NULLS LAST, id DESC"
+BEST_FIRST_SQL = f"rank DESC, {RECENT_FIRST_SQL}"
+PUBLIC_NOW_SQL = "(date IS NULL OR date <= %(now)s)"  # as matching_documents()
 
 
 def best_first_key(document):
-    """BEST_FIRST, in Python."""
+    """BEST_FIRST_SQL, in Python."""
     date = document.date.timestamp() if document.date else float("-inf")
     return (-document.rank, -date, -document.pk)
 
 
 def ranked(documents, query):
     return documents.annotate(rank=SearchRank(F("vector"), query)).only(*RESULT_FIELDS)
+
+
+def _kind_sql(kind: str, *, by_title: bool) -> str:
+    """One kind's most recent matches, ranked (id, kind, date, rank): the CANDIDATES + 1
+    most recent; or, ``by_title``, the TITLE_CANDIDATES most recent whose title matches,
+    looked for only when the kind has more than CANDIDATES matches (the recent ones are
+    then all of them). The query is a constant in the SQL, so that the planner weighs how
+    many documents of the kind hold its words: it walks the kind's documents most recent
+    first for a common word, and takes them from the text index then sorts them for a
+    rare one. Ranked outside the LIMIT, so that only the rows kept are ranked."""
+    if by_title:
+        # The title index alone finds them (a document then matching with its text too,
+        # checked after the LIMIT: the text index would add the cost of every document
+        # holding the words).
+        condition = (
+            "title_vector @@ %(query)s::tsquery "
+            f"AND (SELECT count(*) FROM recent WHERE kind = '{kind}') > {CANDIDATES}"
+        )
+        limit, matching = TITLE_CANDIDATES, "WHERE r.vector @@ %(query)s::tsquery"
+    else:
+        condition, limit, matching = "vector @@ %(query)s::tsquery", CANDIDATES + 1, ""
+    return (
+        "(SELECT r.id, r.kind, r.date, ts_rank(r.vector, %(query)s::tsquery) AS rank "
+        f"FROM (SELECT id, kind, date, vector FROM {TABLE} "
+        f"WHERE kind = '{kind}' AND {condition} AND {PUBLIC_NOW_SQL} "
+        f"ORDER BY {RECENT_FIRST_SQL} LIMIT {limit}) r {matching})"
+    )
+
+
+def _candidates_sql(kinds) -> str:
+    """The common table expressions ``recent`` (each kind's most recent matches, ranked),
+    ``kinds`` (each kind's number of them: more than CANDIDATES, more matches than
+    ranked) and ``candidates`` (those and the title matches, each once, ranked)."""
+    kinds = [SearchDocumentKind(kind).value for kind in kinds]  # only known kinds in SQL
+    recent = " UNION ALL ".join(_kind_sql(kind, by_title=False) for kind in kinds)
+    titled = " UNION ALL ".join(_kind_sql(kind, by_title=True) for kind in kinds)
+    return (
+        f"WITH recent AS ({recent}), "
+        f"titled AS ({titled}), "
+        "kinds AS (SELECT kind, count(*) AS found FROM recent GROUP BY kind), "
+        "candidates AS (SELECT * FROM recent UNION SELECT * FROM titled)"
+    )
+
+
+def _candidates_params(query: str) -> dict:
+    return {"query": query, "now": timezone.now()}
 
 
 # Which language a result is shown in. The title: the page's language, else the first
@@ -140,12 +205,12 @@ def ranked(documents, query):
 # the English text, which says "Morocco".
 
 
-def _in_each_config(sql: str) -> str:
-    return " || ".join(f"to_tsvector('{config}', {sql})" for config in SEARCH_CONFIGS)
-
-
-def _matches(sql: str) -> str:
-    return f"({_in_each_config(sql)}) @@ q.query"
+def _matches(sql: str, code: str) -> str:
+    """Whether ``sql`` holds the words searched for, read with each language's stemming,
+    that of ``code``'s language first: most often the only one PostgreSQL then computes."""
+    own = SEARCH_CONFIG_OF_LANGUAGE[code]
+    configs = [own, *(config for config in SEARCH_CONFIGS if config != own)]
+    return "(" + " OR ".join(f"to_tsvector('{c}', {sql}) @@ q.query" for c in configs) + ")"
 
 
 def _title(code: str) -> str:
@@ -175,11 +240,19 @@ def _snippet_language_sql(order: list[str]) -> str:
     def with_title(code):
         return f"{_title(code)} || ' ' || {snippet(code)}"
 
+    # ``found.in_text``: whether any text or names hold the words (from the stored index);
+    # when not, no text is read. A title alone is read before the title with its text.
     cases = [
-        f"WHEN {_matches(snippet(page_language))} THEN '{page_language}'",
-        *(f"WHEN {_text(code)} <> '' AND {_matches(_text(code))} THEN '{code}'" for code in others),
+        f"WHEN found.in_text AND {_matches(snippet(page_language), page_language)} "
+        f"THEN '{page_language}'",
         *(
-            f"WHEN {_matches(with_title(code))} AND NOT {_matches(_title(code))} THEN '{code}'"
+            f"WHEN found.in_text AND {_text(code)} <> '' AND {_matches(_text(code), code)} "
+            f"THEN '{code}'"
+            for code in others
+        ),
+        *(
+            f"WHEN NOT {_matches(_title(code), code)} AND {_matches(with_title(code), code)} "
+            f"THEN '{code}'"
             for code in order
         ),
         *(f"WHEN {_text(code)} <> '' THEN '{code}'" for code in order),
@@ -222,16 +295,16 @@ def _config_sql(language_sql: str) -> str:
     return f"CASE {language_sql} {cases} ELSE '{SEARCH_CONFIGS[0]}'::regconfig END"
 
 
-def _fragment_sql(text_sql: str, config_sql: str) -> str:
+def _fragment_sql(text_sql: str, config_sql: str, in_text_sql: str) -> str:
     """Up to two passages around the matches, or where the text does not hold the words
     searched for (they were in the title), its first thirty words."""
+    opening = f"ts_headline({config_sql}, {text_sql}, q.query, '{OPENING_OPTIONS}')"
     passages = " ".join(
         f"WHEN to_tsvector({config}, {text_sql}) @@ q.query "
         f"THEN ts_headline({config}, {text_sql}, q.query, '{FRAGMENT_OPTIONS}')"
         for config in [config_sql, *(f"'{name}'::regconfig" for name in SEARCH_CONFIGS)]
     )
-    opening = f"ts_headline({config_sql}, {text_sql}, q.query, '{OPENING_OPTIONS}')"
-    return _mark_all(f"CASE {passages} ELSE {opening} END")
+    return _mark_all(f"CASE WHEN NOT {in_text_sql} THEN {opening} {passages} ELSE {opening} END")
 
 
 def marked_html(marked_text: str) -> SafeString:
@@ -285,13 +358,18 @@ def add_marked_text(documents: list, words: str) -> None:
     order = fallback_order(page_language)
     # Each step in a materialised query of its own, so that PostgreSQL computes each choice
     # once per row instead of once per mention.
+    # ``in_text``: whether any text or names hold the words, which the stored index tells
+    # (its weight B), for words without exclusion (-word); otherwise taken as true.
     sql = (
         f"WITH q AS (SELECT {_tsquery_sql()} AS query), "
+        "found AS MATERIALIZED ("
+        "SELECT d.id, strpos(q.query::text, '!') > 0 OR ts_filter(d.vector, '{b}') @@ q.query "
+        f"AS in_text FROM {TABLE} d CROSS JOIN q WHERE d.id = ANY(%s)), "
         "chosen AS MATERIALIZED ("
-        f"SELECT d.id, {_title_language_sql(order)} AS title_language, "
+        f"SELECT d.id, found.in_text, {_title_language_sql(order)} AS title_language, "
         f"{_snippet_language_sql(order)} AS snippet_language, "
         f"COALESCE(d.{localized_field('text', page_language)}, '') <> '' AS has_page_text "
-        f"FROM {TABLE} d CROSS JOIN q WHERE d.id = ANY(%s)), "
+        f"FROM found JOIN {TABLE} d ON d.id = found.id CROSS JOIN q), "
         "shown AS MATERIALIZED ("
         "SELECT chosen.*, "
         f"{_in_language_sql(_title, 'chosen.title_language')} AS title, "
@@ -299,7 +377,8 @@ def add_marked_text(documents: list, words: str) -> None:
         f"{_config_sql('chosen.snippet_language')} AS config "
         f"FROM chosen JOIN {TABLE} d ON d.id = chosen.id) "
         f"SELECT shown.id, shown.title_language, {_mark_all('shown.title')}, "
-        f"shown.snippet_language, {_fragment_sql('shown.text', 'shown.config')}, "
+        "shown.snippet_language, "
+        f"{_fragment_sql('shown.text', 'shown.config', 'shown.in_text')}, "
         "shown.has_page_text "
         "FROM shown CROSS JOIN q"
     )
@@ -341,38 +420,47 @@ def add_marked_text(documents: list, words: str) -> None:
 @dataclass
 class SectionResults:
     section: Section
-    count: int
+    count: int  # the matches found, or how many at least when ``capped``
     results: list = field(default_factory=list)
     page: object = None  # the page of results when this section alone is shown
     notice: str = ""
+    capped: bool = False  # more matches than ``count``: the best of the most recent are shown
 
     @property
     def has_more(self) -> bool:
-        return self.count > len(self.results)
+        return self.capped or self.count > len(self.results)
+
+    def add_kind(self, found: int) -> None:
+        """Count a kind's recent matches (CANDIDATES + 1: more than CANDIDATES)."""
+        self.count += min(found, CANDIDATES)
+        self.capped = self.capped or found > CANDIDATES
 
 
-def search_all(words: str) -> list[SectionResults]:
+SECTION_OF_KIND = {kind: section for section in SECTIONS for kind in section.kinds}
+
+
+def search_all(words: str, query: str) -> list[SectionResults]:
     """Every section with its count and its best results (sections with none left out),
-    in one query: the best of each kind, each row with its rank and its kind's total. A
-    section's best are the best of its kinds' best, merged."""
-    query = text_query(words)
-    best = (
-        ranked(matching_documents(query), query)
-        .annotate(
-            position=Window(RowNumber(), partition_by=F("kind"), order_by=BEST_FIRST),
-            kind_count=Window(Count("id"), partition_by=F("kind")),
-        )
-        .filter(position__lte=PREVIEW_SIZE)
+    in one query: each kind's best candidates, each row with its kind's count. A section's
+    best are the best of its kinds' best, merged. ``query``: searchable_query(words)."""
+    candidates_sql = _candidates_sql([kind for section in SECTIONS for kind in section.kinds])
+    columns = ", ".join(f"d.{column}" for column in RESULT_FIELDS)
+    sql = (
+        f"{candidates_sql}, "
+        "best AS (SELECT candidates.*, row_number() OVER "
+        f"(PARTITION BY kind ORDER BY {BEST_FIRST_SQL}) AS position FROM candidates) "
+        f"SELECT {columns}, best.rank, kinds.found AS kind_found "
+        f"FROM best JOIN kinds USING (kind) JOIN {TABLE} d USING (id) "
+        f"WHERE best.position <= {PREVIEW_SIZE}"
     )
     found = {section.key: SectionResults(section, 0) for section in SECTIONS}
-    section_of_kind = {kind: section.key for section in SECTIONS for kind in section.kinds}
     counted = set()
-    for document in best:
-        section_results = found[section_of_kind[document.kind]]
+    for document in SearchDocument.objects.raw(sql, _candidates_params(query)):
+        section_results = found[SECTION_OF_KIND[document.kind].key]
         section_results.results.append(document)
         if document.kind not in counted:
             counted.add(document.kind)
-            section_results.count += document.kind_count
+            section_results.add_kind(document.kind_found)
     shown = []
     for section_results in found.values():
         section_results.results.sort(key=best_first_key)
@@ -382,11 +470,23 @@ def search_all(words: str) -> list[SectionResults]:
     return [section_results for section_results in found.values() if section_results.count]
 
 
-def search_section(request, words: str, section: Section) -> SectionResults:
-    """One section, paginated with ``?page=``."""
-    query = text_query(words)
-    documents = ranked(matching_documents(query).filter(kind__in=section.kinds), query)
-    page, notice = paginate(request, documents.order_by(*BEST_FIRST), PAGE_SIZE)
-    results = list(page.object_list)
-    add_marked_text(results, words)
-    return SectionResults(section, page.paginator.count, results, page=page, notice=notice)
+def search_section(request, words: str, query: str, section: Section) -> SectionResults:
+    """One section, paginated with ``?page=``: its kinds' candidates, best first."""
+    candidates_sql = _candidates_sql(section.kinds)
+    sql = (
+        f"{candidates_sql} SELECT candidates.id, candidates.kind, kinds.found "
+        f"FROM candidates JOIN kinds USING (kind) ORDER BY {BEST_FIRST_SQL}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, _candidates_params(query))
+        rows = cursor.fetchall()
+    section_results = SectionResults(section, 0)
+    for found in {kind: found for _id, kind, found in rows}.values():
+        section_results.add_kind(found)
+    page, section_results.notice = paginate(request, [row[0] for row in rows], PAGE_SIZE)
+    documents = SearchDocument.objects.only(*RESULT_FIELDS).in_bulk(page.object_list)
+    # In the order found; one removed from the index meanwhile is left out.
+    section_results.results = [documents[pk] for pk in page.object_list if pk in documents]
+    add_marked_text(section_results.results, words)
+    section_results.page = page
+    return section_results

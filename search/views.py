@@ -3,9 +3,9 @@ from django.shortcuts import render
 from search.query import (
     SECTIONS_BY_KEY,
     SearchForm,
-    has_searchable_words,
     search_all,
     search_section,
+    searchable_query,
 )
 
 
@@ -20,10 +20,11 @@ def search(request):
     elif form.is_bound and form.cleaned_data["q"]:
         words = context["words"] = form.cleaned_data["q"]
         section = SECTIONS_BY_KEY.get(form.cleaned_data["kind"])
-        if not has_searchable_words(words):
+        query = searchable_query(words)
+        if not query:
             context["nothing_to_search"] = True
         elif section:
-            context["section"] = search_section(request, words, section)
+            context["section"] = search_section(request, words, query, section)
         else:
-            context["sections"] = search_all(words)
+            context["sections"] = search_all(words, query)
     return render(request, "search/search.html", context, status=status)
