@@ -90,6 +90,10 @@ class TopicQuerySet(models.QuerySet):
     def linked_to_project(self, project):
         return self.filter(Q(project=project) | Q(project__isnull=True, country=project.country))
 
+    def in_forum_order(self):
+        """As a forum lists them: pinned first, then the latest activity first."""
+        return self.order_by("-is_pinned", "-last_activity", "-id")
+
 
 class Topic(models.Model):
     forum = models.ForeignKey(
@@ -158,6 +162,13 @@ class Topic(models.Model):
         verbose_name = _("topic")
         verbose_name_plural = _("topics")
         ordering = ["-is_pinned", "-last_activity"]
+        indexes = [
+            # A forum's page, in its order (``TopicQuerySet.in_forum_order``): its topics
+            # are read from here, the limit applied first, instead of sorting the forum.
+            models.Index(
+                fields=["forum", "-is_pinned", "-last_activity", "-id"], name="topic_forum_order"
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(kind="discussion")
@@ -204,6 +215,11 @@ class PostQuerySet(models.QuerySet):
             return self
         return self.filter(is_hidden=False)
 
+    def thread(self, topic):
+        """The posts of ``topic`` in the order they are read and numbered (#1 is the first),
+        hidden ones included: each keeps its place and its number."""
+        return self.filter(topic=topic).order_by("created", "id")
+
 
 class Post(models.Model):
     topic = models.ForeignKey(
@@ -242,7 +258,9 @@ class Post(models.Model):
         verbose_name = _("post")
         verbose_name_plural = _("posts")
         ordering = ["created", "id"]
-        indexes = [models.Index(fields=["topic", "created"])]
+        # A topic's thread, in its order (``PostQuerySet.thread``): a page of it is a range
+        # of this index, and counting the posts before one (its page) reads the index only.
+        indexes = [models.Index(fields=["topic", "created", "id"], name="post_thread_order")]
 
     def __str__(self):
         return f"{self.topic} #{self.pk}"

@@ -32,7 +32,7 @@ table when the cache is the database). The emails written or withdrawn here (the
 come after them.
 """
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import dateformat, formats, timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -46,6 +46,7 @@ from forums.models import (
     Forum,
     Post,
     PostRevision,
+    ReadMark,
     Topic,
     TopicKind,
     is_moderator,
@@ -377,6 +378,34 @@ def member_anonymised(*, member) -> None:
     )
     for topic in topics:
         refresh_topic(topic)
+
+
+# --- Reading: where a member stopped ----------------------------------------------------------
+
+
+def mark_read(*, member, topic: Topic, post_id: int, marked: int | None) -> bool:
+    """Move ``member``'s read mark in ``topic`` forward to the post ``post_id`` (never
+    back); say whether it moved. ``marked`` is the post the mark is at now (None: no mark
+    yet), as read with the page: a page read again, or an older page, writes nothing. A
+    mark that moves does so in one statement, which another request moving it at the same
+    time cannot take back (the greater post wins). No lock of the thread is taken: a mark
+    only points at its topic and post."""
+    if marked is not None and marked >= post_id:
+        return False
+    table = ReadMark._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {table} (member_id, topic_id, last_read_post_id, updated)
+            VALUES (%s, %s, %s, now())
+            ON CONFLICT (member_id, topic_id) DO UPDATE
+            SET last_read_post_id = EXCLUDED.last_read_post_id, updated = EXCLUDED.updated
+            WHERE {table}.last_read_post_id IS NULL
+                OR {table}.last_read_post_id < EXCLUDED.last_read_post_id
+            """,  # noqa: S608 - the table name is ours, the values are parameters
+            [member.pk, topic.pk, post_id],
+        )
+    return True
 
 
 # --- Moderation: posts and topics --------------------------------------------------------------

@@ -10,8 +10,8 @@ from http import HTTPStatus
 from allauth.core import ratelimit
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import connection, transaction
-from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
+from django.db import transaction
+from django.db.models import Count, Exists, F, Func, IntegerField, OuterRef, Q, Subquery, Sum
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -93,32 +93,18 @@ def post_location(post: Post) -> str:
     return f"{url}?page={page}#post-{post.pk}"
 
 
-def mark_read(member, topic: Topic, post: Post) -> None:
-    """Move the member's read mark in ``topic`` forward to ``post`` (never back), in one
-    query."""
-    table = ReadMark._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""
-            INSERT INTO {table} (member_id, topic_id, last_read_post_id, updated)
-            VALUES (%s, %s, %s, now())
-            ON CONFLICT (member_id, topic_id) DO UPDATE
-            SET last_read_post_id = GREATEST({table}.last_read_post_id, EXCLUDED.last_read_post_id),
-                updated = EXCLUDED.updated
-            """,  # noqa: S608 - the table name is ours, the values are parameters
-            [member.pk, topic.pk, post.pk],
-        )
+def author_listed(request):
+    """On posts: ``author_listed``, whether the viewer may open their author's profile (as
+    ``Member.objects.visible_to`` says), read with the post."""
+    return Exists(Member.objects.visible_to(request.user).filter(pk=OuterRef("author_id")))
 
 
 def with_author_links(request, posts) -> None:
-    """Give each post ``author_url``: its author's profile when the viewer may open it."""
-    author_ids = {post.author_id for post in posts}
+    """Give each post (read with ``author_listed``) ``author_url``: its author's profile
+    when the viewer may open it."""
     viewer = request.user
-    visible = set(
-        Member.objects.visible_to(viewer).filter(pk__in=author_ids).values_list("pk", flat=True)
-    )
     for post in posts:
-        shown = post.author_id in visible or (
+        shown = post.author_listed or (
             viewer.is_authenticated and viewer.pk == post.author_id and not post.author.deleted_at
         )
         post.author_url = post.author.get_absolute_url() if shown else ""
@@ -214,28 +200,58 @@ def forum_index(request):
     return render(request, "forums/index.html", {"forums": forums})
 
 
-@require_GET
-def forum_detail(request, slug):
-    forum = get_object_or_404(Forum, slug=slug)
+def count_of(queryset):
+    """How many rows ``queryset`` (filtered on an ``OuterRef``) holds: a subquery, to read
+    a page's count with the row it belongs to."""
+    counted = queryset.order_by().annotate(
+        counted=Func(F("pk"), function="COUNT", output_field=IntegerField())
+    )
+    return Subquery(counted.values("counted"))
+
+
+def read_up_to(member):
+    """On topics: ``read_up_to``, the post where ``member`` stopped reading (None: never
+    read), read with the topic."""
+    marks = ReadMark.objects.filter(member=member, topic=OuterRef("pk"))
+    return Subquery(marks.values("last_read_post_id")[:1])
+
+
+def forum_topics(request, keys):
+    """The topics of a forum's page (``keys``), with what the page shows of them."""
     topics = (
-        visible_topics(request)
-        .filter(forum=forum)
+        Topic.objects.filter(pk__in=keys)
+        .order_by()  # the page puts them in order
         .select_related("author", "last_post__author")
         .annotate(reply_count=F("post_count") - 1)
-        .order_by("-is_pinned", "-last_activity", "-id")
     )
-    page, notice = paginate(request, topics, TOPICS_PER_PAGE)
+    if request.user.is_authenticated:
+        topics = topics.annotate(read_up_to=read_up_to(request.user))
+    return topics
+
+
+@require_GET
+def forum_detail(request, slug):
+    forum = get_object_or_404(
+        Forum.objects.annotate(
+            topics_listed=count_of(visible_topics(request).filter(forum=OuterRef("pk")))
+        ),
+        slug=slug,
+    )
+    # The page's topics are found in the forum's index first (no join: the limit applies
+    # first), then read with their authors by id.
+    topics = visible_topics(request).filter(forum=forum).in_forum_order()
+    page, notice = paginate(
+        request,
+        topics,
+        TOPICS_PER_PAGE,
+        count=forum.topics_listed,
+        rows=lambda keys: forum_topics(request, keys),
+    )
     start_refusal = services.new_topic_refusal(member=request.user, forum=forum)
     if request.user.is_authenticated:
-        marks = dict(
-            ReadMark.objects.filter(
-                member=request.user, topic__in=[topic.pk for topic in page]
-            ).values_list("topic_id", "last_read_post_id")
-        )
         for topic in page:
-            read_up_to = marks.get(topic.pk)
             topic.has_unread = bool(topic.last_post_id) and (
-                read_up_to is None or read_up_to < topic.last_post_id
+                topic.read_up_to is None or topic.read_up_to < topic.last_post_id
             )
     return render(
         request,
@@ -250,9 +266,27 @@ def forum_detail(request, slug):
     )
 
 
+def thread_posts(request, keys):
+    """The posts of a topic's page (``keys``), with their authors."""
+    return (
+        Post.objects.filter(pk__in=keys)
+        .order_by()  # the page puts them in order
+        .select_related("author", "hidden_by")
+        .annotate(author_listed=author_listed(request))
+    )
+
+
 def topic_page_context(request, topic: Topic, reply_form=None, preview_html=None) -> dict:
-    posts = Post.objects.filter(topic=topic).select_related("author", "hidden_by")
-    page, notice = paginate(request, posts, POSTS_PER_PAGE)
+    """``topic`` read with ``thread_length`` (``count_of`` its posts) spares a query."""
+    # The page's posts are found in the thread's index first (the last page of a long
+    # topic reads as little as the first), then read with their authors by id.
+    page, notice = paginate(
+        request,
+        Post.objects.thread(topic),
+        POSTS_PER_PAGE,
+        count=getattr(topic, "thread_length", None),
+        rows=lambda keys: thread_posts(request, keys),
+    )
     page_posts = list(page.object_list)
     # Numbered in the topic (#1 is its first post), hidden posts included so that a
     # post keeps its number.
@@ -278,13 +312,24 @@ def topic_page_context(request, topic: Topic, reply_form=None, preview_html=None
 
 @require_GET
 def topic_detail(request, slug):
-    topic = get_object_or_404(
-        visible_topics(request).select_related("forum", "project", "theme", "moderator"),
-        slug=slug,
+    topics = (
+        visible_topics(request)
+        .select_related("forum", "project", "theme", "moderator")
+        .annotate(thread_length=count_of(Post.objects.filter(topic=OuterRef("pk"))))
     )
+    if request.user.is_authenticated:
+        topics = topics.annotate(read_up_to=read_up_to(request.user))
+    topic = get_object_or_404(topics, slug=slug)
     context = topic_page_context(request, topic)
     if request.user.is_authenticated and context["posts"]:
-        mark_read(request.user, topic, max(context["posts"], key=lambda post: post.pk))
+        # Written only when this page goes further than the mark: reading a page again
+        # writes nothing.
+        services.mark_read(
+            member=request.user,
+            topic=topic,
+            post_id=max(post.pk for post in context["posts"]),
+            marked=topic.read_up_to,
+        )
     return render(request, "forums/topic.html", context)
 
 
