@@ -1,8 +1,9 @@
-"""The FilterSets of M4D Net's two directories: one per list, as in ``projects.filters``.
+"""The FilterSets of M4D Net's two directories: one per list, as in ``projects.filters``,
+and their facets (``common.facets``).
 
 Both are given the rows the viewer may see (``Member.objects.visible_to(viewer)``,
-``Organisation.objects.listed()``) and the request; every choice they offer comes from
-those rows, so a filter never tells a visitor about someone hidden from them.
+``Organisation.objects.listed()``) and the request; the facets count those rows as
+filtered, so a facet never tells a visitor about someone hidden from them.
 """
 
 from functools import cached_property
@@ -14,9 +15,11 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
+from common.facets import FacetSpec
 from common.filters import ActiveFiltersMixin
-from common.translation import localized_fields
+from common.translation import localized_fields, localized_value
 from network.models import Member, Membership
+from projects.filters import CountryFilter
 from projects.models import (
     Organisation,
     OrganisationKind,
@@ -24,13 +27,6 @@ from projects.models import (
     Theme,
     natural_order,
 )
-
-
-def countries_of(queryset):
-    """(code, name) of the countries of ``queryset``'s rows, sorted by name in the active
-    language (django-countries ignores accents: "Équateur" before "Maroc")."""
-    codes = set(queryset.order_by().values_list("country", flat=True).distinct())
-    return [(country.code, country.name) for country in countries if country.code in codes]
 
 
 def search_words(queryset, text: str, fields: tuple[str, ...]):
@@ -50,24 +46,66 @@ class CheckboxFilter(django_filters.Filter):
 
 
 class DirectoryFilterMixin(ActiveFiltersMixin):
-    """Country choices taken from the rows given, and "sn" read as "SN" (as in the URL of
-    a country page)."""
+    """A country written "sn" read as "SN" (as in the URL of a country page); the rows
+    filtered, unsorted, for the facets; the value of a facet chosen."""
 
     def __init__(self, data=None, *args, **kwargs):
         if data is not None and data.get("country"):
             data = data.copy()
             data["country"] = data["country"].strip().upper()
         super().__init__(data, *args, **kwargs)
-        # Evaluated once, when the form is built (validation and rendering share it).
-        self.filters["country"].extra["choices"] = lambda: self.country_choices
-
-    @cached_property
-    def country_choices(self):
-        return countries_of(self.queryset)
 
     @property
     def viewer(self):
         return getattr(self.request, "user", None) or AnonymousUser()
+
+    @cached_property
+    def filtered(self):
+        """The rows the valid filters keep, unsorted (what the facets count)."""
+        if self.is_bound:
+            self.errors  # noqa: B018 - validates the form: invalid filters are left out
+        return super().filter_queryset(self.queryset.all())
+
+    def selected(self, name: str) -> str | None:
+        """The value of the facet ``name`` chosen (a valid one), as its parameter gives it."""
+        value = getattr(self.form, "cleaned_data", {}).get(name)
+        if value in (None, ""):
+            return None
+        return value.slug if hasattr(value, "slug") else str(value)
+
+
+def named(organisations, text: str):
+    """Organisations whose name holds every word of ``text``, in any language."""
+    return search_words(organisations, text, tuple(localized_fields("name")))
+
+
+COUNTRY_FACET = FacetSpec(
+    name="country",
+    label=_("Country"),
+    key="country",
+    rows=lambda rows: rows.exclude(country=""),  # a member may not say
+    names=lambda code: countries.name(code),
+    bound=len(countries),
+    find_label=_("Find a country"),
+)
+MEMBER_FACETS = {
+    "country": COUNTRY_FACET,
+    # The organisations of the members listed (approved memberships of listed ones only).
+    "organisation": FacetSpec(
+        name="organisation",
+        label=_("Organisation"),
+        key="organisation_id",
+        rows=lambda members: Membership.objects.approved().filter(
+            member__in=members, organisation__in=Organisation.objects.listed()
+        ),
+        model=Organisation,
+        value="slug",
+        text=lambda: localized_value("name"),
+        search=named,
+        find_label=_("Find an organisation"),
+    ),
+}
+ORGANISATION_FACETS = {"country": COUNTRY_FACET}
 
 
 class MemberFilter(DirectoryFilterMixin, django_filters.FilterSet):
@@ -79,7 +117,7 @@ class MemberFilter(DirectoryFilterMixin, django_filters.FilterSet):
             attrs={"type": "search", "placeholder": _("Name, affiliation, city…")}
         ),
     )
-    country = django_filters.ChoiceFilter(label=_("Country"), empty_label=_("All countries"))
+    country = CountryFilter(label=_("Country"), empty_label=_("All countries"))
     expertise = django_filters.ModelChoiceFilter(
         label=_("Area of expertise"),
         field_name="expertise",
@@ -87,10 +125,11 @@ class MemberFilter(DirectoryFilterMixin, django_filters.FilterSet):
         queryset=Theme.objects.all(),
         empty_label=_("All areas"),
     )
+    # A facet: listed organisations; one whose members the viewer cannot see lists nobody.
     organisation = django_filters.ModelChoiceFilter(
         label=_("Organisation"),
         to_field_name="slug",
-        queryset=Organisation.objects.none(),  # set for the viewer in __init__
+        queryset=Organisation.objects.listed(),
         method="filter_organisation",
         empty_label=_("All organisations"),
     )
@@ -98,19 +137,6 @@ class MemberFilter(DirectoryFilterMixin, django_filters.FilterSet):
     class Meta:
         model = Member
         fields = []
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        # Organisations with at least one approved member among those the viewer sees.
-        with_people = Membership.objects.approved().filter(
-            organisation=OuterRef("pk"), member__in=self.queryset.values("pk")
-        )
-        self.filters["organisation"].queryset = (
-            Organisation.objects.listed()
-            .filter(Exists(with_people))
-            .only("name", "slug")
-            .order_by(natural_order("name"))
-        )
 
     def filter_text(self, queryset, name, value):
         # Never the email address: the directory must not confirm who has an account.
@@ -135,7 +161,7 @@ class OrganisationFilter(DirectoryFilterMixin, django_filters.FilterSet):
         max_length=200,
         widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Name…")}),
     )
-    country = django_filters.ChoiceFilter(label=_("Country"), empty_label=_("All countries"))
+    country = CountryFilter(label=_("Country"), empty_label=_("All countries"))
     kind = django_filters.ChoiceFilter(
         label=_("Kind of organisation"),
         choices=OrganisationKind.choices,

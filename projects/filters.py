@@ -1,13 +1,20 @@
-"""The one FilterSet of the project catalogue: the HTML list (and later the exports) use it."""
+"""The one FilterSet of the project catalogue: the HTML list, its downloads (CSV, IATI XML)
+and the API use it, so they take the same parameters. The list shows country, theme and
+partner as facets (``common.facets``: the values of the filtered projects, with counts)."""
+
+from functools import cached_property
 
 import django_filters
 from django import forms
-from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, Value, When
+from django.core.exceptions import ValidationError
+from django.db.models import Case, Exists, IntegerField, OuterRef, Value, When
+from django.forms.models import ModelChoiceIterator
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
+from common.facets import FacetSpec
 from common.filters import ActiveFiltersMixin
-from common.translation import natural_localized_order
+from common.translation import any_language, localized_value, natural_localized_order
 from projects.models import (
     Organisation,
     OrganisationKind,
@@ -18,14 +25,15 @@ from projects.models import (
 )
 
 # Ties, and the title sort, follow the titles in the page's language (a function: the
-# expression names the active language's column).
+# expression names the active language's column), then the primary key, so that a page
+# always holds the same projects.
 SORTS = {
-    "title": lambda: (natural_localized_order("title"),),
-    "-funding": lambda: ("-funding_amount", natural_localized_order("title")),
-    "funding": lambda: ("funding_amount", natural_localized_order("title")),
-    "-duration": lambda: ("-duration_months", natural_localized_order("title")),
-    "duration": lambda: ("duration_months", natural_localized_order("title")),
-    "country": lambda: ("country_rank", natural_localized_order("title")),
+    "title": lambda: (natural_localized_order("title"), "pk"),
+    "-funding": lambda: ("-funding_amount", natural_localized_order("title"), "pk"),
+    "funding": lambda: ("funding_amount", natural_localized_order("title"), "pk"),
+    "-duration": lambda: ("-duration_months", natural_localized_order("title"), "pk"),
+    "duration": lambda: ("duration_months", natural_localized_order("title"), "pk"),
+    "country": lambda: ("country_rank", natural_localized_order("title"), "pk"),
 }
 SORT_CHOICES = [
     ("country", _("Country")),
@@ -35,6 +43,7 @@ SORT_CHOICES = [
     ("-duration", _("Duration, longest first")),
     ("duration", _("Duration, shortest first")),
 ]
+DEFAULT_SORT = "country"
 
 
 def catalogue_countries():
@@ -47,39 +56,176 @@ def catalogue_countries():
     return [(country.code, country.name) for country in countries if country.code in codes]
 
 
-def order_by_country_name(queryset):
+def country_rank(codes):
+    """An SQL expression: the place of the project's country in ``codes``."""
+    whens = [When(country=code, then=Value(rank)) for rank, code in enumerate(codes)]
+    return Case(*whens, default=Value(len(whens)), output_field=IntegerField())
+
+
+def order_by_country_name(queryset, codes=None):
     """Annotate ``country_rank``, the place of the project's country in the country names of
-    the active language (see ``catalogue_countries``), so the list can sort by country name."""
-    whens = [
-        When(country=code, then=Value(rank))
-        for rank, (code, _name) in enumerate(catalogue_countries())
-    ]
-    return queryset.annotate(
-        country_rank=Case(*whens, default=Value(len(whens)), output_field=IntegerField())
-    )
+    the active language (of ``codes``, by default the catalogue's countries: see
+    ``catalogue_countries``), so that the projects can be sorted by country name."""
+    if codes is None:
+        codes = [code for code, _name in catalogue_countries()]
+    return queryset.annotate(country_rank=country_rank(codes))
+
+
+class CountryNameOrder:
+    """The filtered projects in the list's default order (country names in the page's
+    language, then titles), as primary keys, for a paginator (``common.pagination``).
+
+    Given how many projects each country has among them (the query that counts the list's
+    projects gives it), a page reads only the countries it spans, in the order of the index
+    on (country, title) of the page's language (``Project.Meta.indexes``): page 200 costs
+    what page 1 costs, and no page sorts the whole catalogue.
+    """
+
+    def __init__(self, projects, counts: dict[str, int]):
+        self.projects = projects
+        self.counts = counts
+        self.codes = [country.code for country in countries if country.code in counts]
+
+    def count(self) -> int:
+        return sum(self.counts.values())
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, window: slice) -> list[int]:
+        start, stop = window.start or 0, window.stop
+        spanned, skip, before = [], 0, 0
+        for code in self.codes:
+            after = before + self.counts[code]
+            if after > start and before < stop:
+                if not spanned:
+                    skip = start - before
+                spanned.append(code)
+            before = after
+            if before >= stop:
+                break
+        if not spanned:
+            return []
+        title = natural_localized_order("title")
+        if len(spanned) == 1:
+            rows = self.projects.filter(country=spanned[0]).order_by(title, "pk")
+        else:
+            rows = self.projects.filter(country__in=spanned).order_by(
+                country_rank(spanned), title, "pk"
+            )
+        return list(rows.values_list("pk", flat=True)[skip : skip + stop - start])
+
+
+class CountryCodeField(django_filters.fields.ChoiceField):
+    """A country's ISO 3166-1 code, whichever country: one without rows gives an empty list.
+    Its choices are every country (named in the page's language), which costs no query,
+    whatever the filter declares for the API's documentation and schema."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs["choices"] = lambda: list(countries)
+        super().__init__(*args, **kwargs)
+
+    def valid_value(self, value):
+        return value in countries
+
+
+class CountryFilter(django_filters.ChoiceFilter):
+    """A country, as a facet shows it (``?country=SN``; "sn" also, as in /countries/sn/)."""
+
+    field_class = CountryCodeField
+
+
+class PhaseChoiceIterator(ModelChoiceIterator):
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for phase in self.field.phases:
+            yield self.choice(phase)
+
+    def __len__(self):
+        return len(self.field.phases) + (self.field.empty_label is not None)
 
 
 class PhaseChoiceField(forms.ModelChoiceField):
     """A phase to choose, saying so of one whose projects are not in the catalogue (the
     2008–2012 phase is known by its reported figures only): choosing it gives an empty list,
-    which then has a reason (see ``projects.views.phase_notice``)."""
+    which then has a reason (see ``projects.views.phase_notice``). The phases (a handful)
+    are read once, for the options and for checking the value."""
+
+    iterator = PhaseChoiceIterator
+
+    @cached_property
+    def phases(self) -> list[Phase]:
+        return list(self.queryset)
 
     def label_from_instance(self, phase):
-        if not phase.published_projects:
+        if not phase.in_catalogue:
             return _("%(phase)s (not in the catalogue yet)") % {"phase": phase}
         return str(phase)
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        for phase in self.phases:
+            if str(getattr(phase, self.to_field_name or "pk")) == str(value):
+                return phase
+        raise ValidationError(
+            self.error_messages["invalid_choice"], code="invalid_choice", params={"value": value}
+        )
 
 
 class PhaseFilter(django_filters.ModelChoiceFilter):
     field_class = PhaseChoiceField
 
 
-def phases_with_counts():
-    """The phases, each with ``published_projects``: how many of its projects are published
-    (in their own order: a query that groups rows leaves Meta.ordering out)."""
-    return Phase.objects.annotate(
-        published_projects=Count("projects", filter=Q(projects__published=True))
-    ).order_by(*Phase._meta.ordering)
+def phase_choices():
+    """The phases, each with ``in_catalogue``: whether any of its projects is published."""
+    published = Project.objects.filter(phase=OuterRef("pk"), published=True)
+    return Phase.objects.annotate(in_catalogue=Exists(published))
+
+
+def named(organisations_or_themes, text: str):
+    """Rows whose name holds every word of ``text``, in any language, ignoring accents."""
+    for word in text.split():
+        organisations_or_themes = organisations_or_themes.filter(
+            any_language("name", "unaccent__icontains", word)
+        )
+    return organisations_or_themes
+
+
+# The list's facets: what its filtered projects hold, with counts (``common.facets``).
+FACETS = {
+    "country": FacetSpec(
+        name="country",
+        label=_("Country"),
+        key="country",
+        names=lambda code: countries.name(code),
+        bound=len(countries),
+        find_label=_("Find a country"),
+    ),
+    "theme": FacetSpec(
+        name="theme",
+        label=_("Theme"),
+        key="theme_id",
+        rows=lambda projects: Project.themes.through.objects.filter(project__in=projects),
+        model=Theme,
+        value="slug",
+        text=lambda: localized_value("name"),
+        search=named,
+        find_label=_("Find a theme"),
+    ),
+    "partner": FacetSpec(
+        name="partner",
+        label=_("Partner organisation"),
+        key="organisation_id",
+        rows=lambda projects: Partnership.objects.filter(project__in=projects),
+        model=Organisation,
+        value="slug",
+        text=lambda: localized_value("name"),
+        search=named,
+        find_label=_("Find an organisation"),
+    ),
+}
 
 
 class ProjectFilter(ActiveFiltersMixin, django_filters.FilterSet):
@@ -91,7 +237,7 @@ class ProjectFilter(ActiveFiltersMixin, django_filters.FilterSet):
             attrs={"type": "search", "placeholder": _("Title, objective, partner…")}
         ),
     )
-    country = django_filters.ChoiceFilter(
+    country = CountryFilter(
         label=_("Country"), choices=catalogue_countries, empty_label=_("All countries")
     )
     theme = django_filters.ModelChoiceFilter(
@@ -104,7 +250,7 @@ class ProjectFilter(ActiveFiltersMixin, django_filters.FilterSet):
     phase = PhaseFilter(
         label=_("Phase"),
         to_field_name="slug",
-        queryset=phases_with_counts(),
+        queryset=phase_choices(),
         empty_label=_("All phases"),
     )
     partner = django_filters.ModelChoiceFilter(
@@ -168,9 +314,28 @@ class ProjectFilter(ActiveFiltersMixin, django_filters.FilterSet):
     def sort_by(self, queryset, name, value):
         return queryset  # applied last, in filter_queryset, whatever the field order
 
+    @property
+    def sort_order(self) -> str:
+        """The sort asked for (a valid one), else the default."""
+        return getattr(self.form, "cleaned_data", {}).get("sort") or DEFAULT_SORT
+
+    @cached_property
+    def filtered(self):
+        """The projects the valid filters keep, unsorted (the list page sorts them page by
+        page, see ``CountryNameOrder``)."""
+        if self.is_bound:
+            self.errors  # noqa: B018 - validates the form: invalid filters are left out
+        return super().filter_queryset(self.queryset.all())
+
+    def selected(self, name: str) -> str | None:
+        """The value of the facet ``name`` chosen (a valid one), as its parameter gives it."""
+        value = getattr(self.form, "cleaned_data", {}).get(name)
+        if value in (None, ""):
+            return None
+        return value.slug if hasattr(value, "slug") else str(value)
+
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)
-        sort = self.form.cleaned_data.get("sort") or "country"
-        if sort == "country":
+        if self.sort_order == "country":
             queryset = order_by_country_name(queryset)
-        return queryset.order_by(*SORTS[sort]())
+        return queryset.order_by(*SORTS[self.sort_order]())

@@ -1,15 +1,22 @@
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models import Count, Exists, OuterRef, Q, Sum
-from django.db.models.functions import Collate
+from django.db.models import Count, Exists, F, OuterRef, Q, Sum, Value
+from django.db.models.functions import Collate, Concat
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
-from common.translation import TranslatedModel, any_language, fallback_order
+from common.translation import (
+    LANGUAGE_CODES,
+    TranslatedModel,
+    any_language,
+    fallback_order,
+    localized_fields,
+    localized_value,
+)
 
 MAX_DURATION_MONTHS = 120
 # The messages of the database's rules, shown to staff when a form breaks one.
@@ -163,6 +170,10 @@ class ProjectStatus(models.TextChoices):
     COMPLETED = "completed", pgettext_lazy("project status", "Completed")
 
 
+# What the catalogue's text search reads of a project, besides its partners' names.
+SEARCHED_FIELDS = ("title", "objective", "locality")
+
+
 class ProjectQuerySet(models.QuerySet):
     def published(self):
         return self.filter(published=True)
@@ -180,18 +191,39 @@ class ProjectQuerySet(models.QuerySet):
     def search(self, text: str):
         """Projects whose title, objective, locality or partners' names hold every word, in
         any of the languages they are written in."""
-        for word in text.split():
+        words = text.split()
+        if not words:
+            return self
+        # The project's texts in every language, a line apart (no word holds a line break,
+        # so none matches across two texts): the accents of a row are taken off once per
+        # word, not once per text and language.
+        texts = [F(name) for field in SEARCHED_FIELDS for name in localized_fields(field)]
+        separated = [part for text_field in texts for part in (text_field, Value("\n"))][:-1]
+        found = self.alias(searched_texts=Concat(*separated, output_field=models.TextField()))
+        for word in words:
             partner_named = Partnership.objects.filter(
                 any_language("organisation__name", "unaccent__icontains", word),
                 project=OuterRef("pk"),
             )
-            self = self.filter(
-                any_language("title", "unaccent__icontains", word)
-                | any_language("objective", "unaccent__icontains", word)
-                | any_language("locality", "unaccent__icontains", word)
-                | Exists(partner_named)
-            )
-        return self
+            in_texts = Q(searched_texts__unaccent__icontains=word)
+            found = found.filter(in_texts | Exists(partner_named))
+        return found
+
+    def for_cards(self):
+        """What a project card shows (``partials/project_card.html``): ``for_listing``
+        without the descriptions, the longest texts, which no card shows."""
+        return self.for_listing().defer("description", *localized_fields("description"))
+
+    def by_country_and_currency(self) -> list[tuple[str, str, int, object]]:
+        """(country, currency, projects, funding) of each country and currency: one grouped
+        query, whose rows are bounded by the world's countries (and the few currencies),
+        whatever the number of projects. ``totals_of`` sums them up."""
+        return list(
+            self.order_by()
+            .values_list("country", "funding_currency")
+            .annotate(projects=Count("id"), amount=Sum("funding_amount"))
+            .order_by("country", "funding_currency")
+        )
 
     def totals(self) -> dict:
         """Number of projects, of countries, and funding as [(currency, amount)]."""
@@ -204,6 +236,27 @@ class ProjectQuerySet(models.QuerySet):
             .values_list("funding_currency", "amount")
         )
         return figures
+
+
+def totals_of(groups) -> dict:
+    """``ProjectQuerySet.totals()`` of the rows of ``by_country_and_currency()``, and
+    ``by_country``: {country: projects}."""
+    by_country, funding = {}, {}
+    for country, currency, projects, amount in groups:
+        by_country[country] = by_country.get(country, 0) + projects
+        funding[currency] = funding.get(currency, 0) + amount
+    return {
+        "projects": sum(by_country.values()),
+        "countries": len(by_country),
+        "funding": sorted(funding.items()),
+        "by_country": by_country,
+    }
+
+
+def title_order(language: str):
+    """The title as the list sorts it in ``language`` (``natural_localized_order``): the
+    expression of the indexes that serve that sort."""
+    return Collate(localized_value("title", language=language), "und-x-icu")
 
 
 class Project(TranslatedModel):
@@ -275,6 +328,27 @@ class Project(TranslatedModel):
         verbose_name = _("project")
         verbose_name_plural = _("projects")
         ordering = ["country", natural_order("title")]
+        # The list's default order, country by country (projects.filters.CountryNameOrder),
+        # in each language: a page reads its rows from the index, however deep it is.
+        indexes = [
+            models.Index(
+                "country",
+                title_order(code),
+                "id",
+                condition=Q(published=True),
+                name=f"project_country_title_{code}",
+            )
+            for code in LANGUAGE_CODES
+        ] + [
+            # The catalogue's totals per country and currency (by_country_and_currency), read
+            # from the index alone.
+            models.Index(
+                fields=["country", "funding_currency"],
+                include=["funding_amount"],
+                condition=Q(published=True),
+                name="project_published_totals",
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(funding_amount__gte=0),

@@ -1,48 +1,120 @@
 from django.conf import settings
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Window
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django_countries import countries
 from django_countries.fields import Country
 
+from common.facets import (
+    facet,
+    facet_from_counts,
+    facet_page,
+    requested_facet,
+    unknown_facet_notice,
+)
 from common.pagination import paginate
+from common.translation import natural_localized_order
 from projects.downloads import serve_download
-from projects.filters import ProjectFilter
+from projects.figures import figures
+from projects.filters import (
+    FACETS,
+    SORTS,
+    CountryNameOrder,
+    ProjectFilter,
+    order_by_country_name,
+)
 from projects.iati import activities_document
 from projects.iati.export import activities_chunks
-from projects.models import Organisation, Project, Theme, natural_order
+from projects.models import Organisation, Project, natural_order, totals_of
 
 
 def project_list(request):
+    """The catalogue: the filtered projects, a page at a time, beside their facets (country,
+    theme, partner: the values of the filtered projects, with counts). In a fixed number of
+    queries, whatever the size of the catalogue: one counts the projects per country and
+    currency (the totals, the paginator's count, the country facet and the default order
+    all come from it), one per other facet, then the page's keys and its rows."""
     filterset = ProjectFilter(request.GET, queryset=Project.objects.published())
-    projects = filterset.qs
-    page, page_notice = paginate(request, projects.for_listing(), settings.PROJECTS_PER_PAGE)
-    notices = [
-        _("%(filter)s: %(error)s This filter was ignored.")
-        % {"filter": filterset.form.fields[name].label, "error": " ".join(errors)}
-        for name, errors in filterset.errors.items()
-    ]
+    projects = filterset.filtered
+    notices = filterset.ignored_filter_notices()
+    asked = requested_facet(request, FACETS)
+    if asked:
+        return facet_page(
+            request,
+            asked,
+            projects,
+            selected=filterset.selected(asked.name),
+            title=_("Funded projects"),
+            list_url=reverse("projects:list"),
+            notices=notices,
+        )
+    if asked == "":
+        notices.append(unknown_facet_notice(request))
+    sort, ordered = filterset.sort_order, None
+    if getattr(filterset.form, "cleaned_data", {}).get("q"):
+        # The text search reads the texts of every project: it runs once, giving the keys of
+        # the projects found in the list's order, and the other queries take those keys.
+        if sort == "country":
+            every_country = [country.code for country in countries]
+            found = order_by_country_name(projects, codes=every_country)
+        else:
+            found = projects
+        ordered = list(found.order_by(*SORTS[sort]()).values_list("pk", flat=True))
+        projects = Project.objects.filter(pk__in=ordered)
+    totals = totals_of(projects.by_country_and_currency())
+    if ordered is None and sort == "country":
+        ordered = CountryNameOrder(projects, totals["by_country"])
+    elif ordered is None:
+        ordered = projects.order_by(*SORTS[sort]())
+    page, page_notice = paginate(
+        request,
+        ordered,
+        settings.PROJECTS_PER_PAGE,
+        count=totals["projects"],
+        rows=lambda keys: Project.objects.for_cards().filter(pk__in=keys),
+    )
     if page_notice:
         notices.append(page_notice)
     phase = getattr(filterset.form, "cleaned_data", {}).get("phase")
-    if phase is not None and not phase.published_projects:
+    if phase is not None and not phase.in_catalogue:
         notices.append(phase_notice(phase))
+    errors = filterset.errors
+    facets = [
+        facet_from_counts(
+            FACETS["country"],
+            totals["by_country"],
+            request.GET,
+            selected=filterset.selected("country"),
+            errors=errors.get("country", ()),
+        ),
+        *(
+            facet(
+                FACETS[name],
+                projects,
+                request.GET,
+                selected=filterset.selected(name),
+                errors=errors.get(name, ()),
+            )
+            for name in ("theme", "partner")
+        ),
+    ]
+    form = filterset.form
     return render(
         request,
         "projects/project_list.html",
         {
             "filter": filterset,
-            "form": filterset.form,
+            "form": form,
+            "search_fields": [form["q"]],
+            "other_fields": [form[name] for name in form.fields if name not in {"q", *FACETS}],
+            "facets": facets,
             "page": page,
             "projects": page.object_list,
-            # Straight on the filtered projects: no filter joins a row twice (each theme and
-            # partner is once per project; the others are EXISTS), and wrapping them in
-            # `pk__in` let PostgreSQL re-run the whole filter for every project whenever its
-            # statistics were stale (a minute for 200 projects).
-            "totals": projects.totals(),
+            "totals": totals,
             "active_filters": filterset.active_filters(),
             "notices": notices,
         },
@@ -67,22 +139,35 @@ def phase_notice(phase) -> str:
     return notice
 
 
+# On a project's page, the other projects of its country shown (the list has them all).
+SAME_COUNTRY_SHOWN = 6
+# On a country's page, the organisations based there shown (the directory has them all).
+COUNTRY_ORGANISATIONS_SHOWN = 12
+
+
 def project_detail(request, slug):
     project = get_object_or_404(
         Project.objects.published().for_listing().prefetch_related("criteria_met"),
         slug=slug,
     )
-    same_country = (
+    same_country = list(
         Project.objects.published()
         .filter(country=project.country)
         .exclude(pk=project.pk)
         .only("title", "slug", "locality", "country")
-        .order_by(natural_order("title"))
+        .annotate(others=Window(Count("*")))
+        .order_by(natural_localized_order("title"), "pk")[:SAME_COUNTRY_SHOWN]
     )
+    others = same_country[0].others if same_country else 0
     return render(
         request,
         "projects/project_detail.html",
-        {"project": project, "same_country": same_country},
+        {
+            "project": project,
+            "same_country": same_country,
+            "same_country_count": others,
+            "country_count": others + 1,
+        },
     )
 
 
@@ -91,53 +176,70 @@ def country_detail(request, code):
     if code not in countries:
         raise Http404(_("Unknown country."))
     projects = Project.objects.published().filter(country=code)
+    totals = totals_of(projects.by_country_and_currency())
     # Listed ones only: a member's proposal waiting for staff is nobody's to show.
-    organisations = Organisation.objects.listed().filter(country=code).with_project_counts()
-    if not projects.exists() and not organisations.exists():
+    organisations = list(
+        Organisation.objects.listed()
+        .filter(country=code)
+        .with_project_counts()
+        .annotate(based_here=Window(Count("*")))
+        .order_by("-project_count", natural_order("name"), "pk")[:COUNTRY_ORGANISATIONS_SHOWN]
+    )
+    if not totals["projects"] and not organisations:
         raise Http404(_("No project or organisation in this country."))
+    page, notice = paginate(
+        request,
+        projects.order_by(natural_localized_order("title"), "pk"),
+        settings.PROJECTS_PER_PAGE,
+        count=totals["projects"],
+        rows=lambda keys: Project.objects.for_cards().filter(pk__in=keys),
+    )
     return render(
         request,
         "projects/country_detail.html",
         {
             "country": Country(code),
-            "projects": projects.for_listing().order_by(natural_order("title")),
-            "totals": projects.totals(),
+            "page": page,
+            "projects": page.object_list,
+            "notices": [notice] if notice else [],
+            "totals": totals,
             "organisations": organisations,
+            "organisations_count": organisations[0].based_here if organisations else 0,
         },
     )
 
 
 def statistics(request):
-    published = Project.objects.published()
-    totals = published.totals()
+    """Figures and charts of the catalogue, from ``projects.figures`` (kept in the cache
+    until the catalogue changes)."""
+    found = figures()
+    totals = totals_of(found["groups"])
+    per_country = {}
+    for country, _currency, projects, amount in found["groups"]:
+        counted, funded = per_country.get(country, (0, 0))
+        per_country[country] = (counted + projects, funded + amount)
     by_country = sorted(
         (
             {
-                "label": Country(row["country"]).name,
-                "url_code": row["country"].lower(),
-                "projects": row["projects"],
-                "amount": row["amount"],
+                "label": Country(country).name,
+                "url_code": country.lower(),
+                "projects": projects,
+                "amount": amount,
             }
-            for row in published.order_by()
-            .values("country")
-            .annotate(projects=Count("id"), amount=Sum("funding_amount"))
+            for country, (projects, amount) in per_country.items()
         ),
         key=lambda row: (-row["amount"], row["label"]),
     )
-    themes = Theme.objects.annotate(
-        project_count=Count("projects", filter=Q(projects__published=True)),
-        amount=Sum("projects__funding_amount", filter=Q(projects__published=True)),
-    ).filter(project_count__gt=0)
     by_theme = sorted(
         (
             {
                 "label": theme.name,
                 "theme": theme,
                 "slug": theme.slug,
-                "projects": theme.project_count,
-                "amount": theme.amount,
+                "projects": projects,
+                "amount": amount,
             }
-            for theme in themes
+            for theme, projects, amount in found["themes"]
         ),
         key=lambda row: (-row["amount"], row["label"]),
     )

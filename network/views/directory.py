@@ -1,15 +1,26 @@
-"""Members and organisations directories: who is in M4D Net, searchable and filterable.
+"""Members and organisations directories: who is in M4D Net, searchable and filterable, with
+facets (countries, organisations: the values of the rows listed, with counts).
 
 Each page runs a fixed number of queries, however many rows: memberships, organisations
-and areas of expertise are prefetched, counts are subqueries.
+and areas of expertise are prefetched, counts are subqueries, and one grouped query gives
+both the number of rows and the facet of countries.
 """
 
-from django.db.models import Func, IntegerField, OuterRef, Prefetch, Subquery
+from django.db.models import Count, Func, IntegerField, OuterRef, Prefetch, Subquery
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
 
+from common.facets import (
+    facet,
+    facet_from_counts,
+    facet_page,
+    requested_facet,
+    unknown_facet_notice,
+)
 from common.pagination import paginate
 from common.translation import localized_fields
-from network.filters import MemberFilter, OrganisationFilter
+from network.filters import MEMBER_FACETS, ORGANISATION_FACETS, MemberFilter, OrganisationFilter
 from network.models import Member, Membership
 from projects.models import Organisation, Partnership, natural_order
 
@@ -50,19 +61,68 @@ def with_directory_counts(organisations, viewer):
     )
 
 
-def directory_page(request, filterset, rows):
-    """What both directories hand their template: the page of rows, the filters, notices."""
-    page, page_notice = paginate(request, rows, PER_PAGE)
+def country_counts(rows) -> dict[str, int]:
+    """{country: how many of ``rows``} ("" for rows without a country): one grouped query,
+    bounded by the world's countries, whose sum is the number of rows."""
+    return dict(rows.order_by().values_list("country").annotate(rows=Count("*")))
+
+
+def directory_page(request, filterset, rows, *, facets, title, list_url, template):
+    """A directory: the page of ``rows`` (the filtered rows, sorted), its facets, the filters
+    in use and the notices; or, for ``?facet=<name>``, the facet's own page. The facet of
+    countries and the number of rows come from one grouped query."""
     notices = filterset.ignored_filter_notices()
+    asked = requested_facet(request, facets)
+    if asked:
+        return facet_page(
+            request,
+            asked,
+            filterset.filtered,
+            selected=filterset.selected(asked.name),
+            title=title,
+            list_url=list_url,
+            notices=notices,
+        )
+    if asked == "":
+        notices.append(unknown_facet_notice(request))
+    by_country = country_counts(filterset.filtered)
+    page, page_notice = paginate(request, rows, PER_PAGE, count=sum(by_country.values()))
     if page_notice:
         notices.append(page_notice)
-    return {
+    errors = filterset.errors
+    shown = [
+        facet_from_counts(
+            facets["country"],
+            {country: count for country, count in by_country.items() if country},
+            request.GET,
+            selected=filterset.selected("country"),
+            errors=errors.get("country", ()),
+        ),
+        *(
+            facet(
+                spec,
+                filterset.filtered,
+                request.GET,
+                selected=filterset.selected(name),
+                errors=errors.get(name, ()),
+            )
+            for name, spec in facets.items()
+            if name != "country"
+        ),
+    ]
+    form = filterset.form
+    context = {
         "filter": filterset,
-        "form": filterset.form,
+        "form": form,
+        "search_fields": [form["q"]],
+        "other_fields": [form[name] for name in form.fields if name not in {"q", *facets}],
+        "facets": shown,
         "page": page,
         "active_filters": filterset.active_filters(),
         "notices": notices,
+        "rows": page.object_list,
     }
+    return render(request, template, context)
 
 
 def member_directory(request):
@@ -71,9 +131,15 @@ def member_directory(request):
     )
     # What a card shows, and nothing more (not the address, nor the password hash).
     rows = with_organisations(filterset.qs).only(*MEMBER_CARD_FIELDS)
-    context = directory_page(request, filterset, rows)
-    context["members"] = context["page"].object_list
-    return render(request, "network/member_directory.html", context)
+    return directory_page(
+        request,
+        filterset,
+        rows,
+        facets=MEMBER_FACETS,
+        title=_("Members of M4D Net"),
+        list_url=reverse("network:members"),
+        template="network/member_directory.html",
+    )
 
 
 def organisation_directory(request):
@@ -81,6 +147,12 @@ def organisation_directory(request):
         request.GET, queryset=Organisation.objects.listed(), request=request
     )
     rows = with_directory_counts(filterset.qs, request.user)
-    context = directory_page(request, filterset, rows)
-    context["organisations"] = context["page"].object_list
-    return render(request, "network/organisation_directory.html", context)
+    return directory_page(
+        request,
+        filterset,
+        rows,
+        facets=ORGANISATION_FACETS,
+        title=_("Organisations of M4D Net"),
+        list_url=reverse("network:organisations"),
+        template="network/organisation_directory.html",
+    )

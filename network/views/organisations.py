@@ -20,7 +20,7 @@ from allauth.core import ratelimit
 from allauth.core.exceptions import RateLimited
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, Value, When
+from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Value, When, Window
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -28,6 +28,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from common.idempotency import once
+from common.pagination import paginate
+from common.translation import natural_localized_order
 from network import services
 from network.forms import BelongForm, MemberDecisionForm, OrganisationProfileForm
 from network.models import Member, MembershipRole, MembershipStatus
@@ -53,31 +55,47 @@ def _manager_or_403(request, organisation):
     )
 
 
+# On an organisation's page: its projects a page at a time; its partners across projects
+# and its members, the first few (the catalogue's partner facet and the members directory,
+# which the page links to, have them all).
+PROJECTS_PER_PAGE = 20
+PARTNERS_SHOWN = 12
+MEMBERS_SHOWN = 24
+
+
 def organisation_detail(request, slug):
     organisation = get_object_or_404(Organisation.objects.listed(), slug=slug)
-    partnerships = (
-        organisation.partnerships.filter(project__published=True)
-        .select_related("project")
-        .order_by(natural_order("project__title"))
+    partnerships = organisation.partnerships.filter(project__published=True)
+    page, page_notice = paginate(
+        request,
+        partnerships.select_related("project").order_by(
+            natural_localized_order("title", "project__"), "pk"
+        ),
+        PROJECTS_PER_PAGE,
     )
-    project_ids = [p.project_id for p in partnerships]
-    partners = (
-        Organisation.objects.filter(partnerships__project__in=project_ids)
+    shared_projects = partnerships.values("project")
+    partners = list(
+        Organisation.objects.filter(partnerships__project__in=shared_projects)
         .exclude(pk=organisation.pk)
-        .annotate(shared=Count("partnerships", filter=Q(partnerships__project__in=project_ids)))
-        .order_by(natural_order("name"))
+        .annotate(shared=Count("partnerships"), partner_count=Window(Count("*")))
+        .order_by("-shared", natural_order("name"), "pk")[:PARTNERS_SHOWN]
     )
-    members = (
+    members = list(
         organisation.memberships.approved()
         .filter(member__in=Member.objects.visible_to(request.user))
         .select_related("member")
-        .order_by(REPRESENTATIVES_FIRST, natural_order("member__name"))
+        .annotate(member_count=Window(Count("*")))
+        .order_by(REPRESENTATIVES_FIRST, natural_order("member__name"), "pk")[:MEMBERS_SHOWN]
     )
     context = {
         "organisation": organisation,
-        "partnerships": partnerships,
+        "page": page,
+        "partnerships": page.object_list,
+        "notices": [page_notice] if page_notice else [],
         "partners": partners,
+        "partner_count": partners[0].partner_count if partners else 0,
         "members": members,
+        "member_count": members[0].member_count if members else 0,
         "can_manage": services.can_manage(request.user, organisation),
     }
     if context["can_manage"]:

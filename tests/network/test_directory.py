@@ -345,18 +345,48 @@ def test_member_filters(client, network, params, expected):
     assert notices(response) == []
 
 
-def test_member_filter_choices_come_from_the_visible_members(client, network):
+def facet_values(response, name: str) -> list[tuple[str, str]]:
+    """(value's name, count) of the facet ``name``, in the order shown."""
+    box = find(parse(response), "div", "facet", aria_labelledby=f"facet-{name}")
+    return [
+        (text(find(item, "a")).rstrip(" ×"), text(find(item, "span", "facet-count")))
+        for item in find_all(box, "li")
+    ]
+
+
+def test_member_facets_count_the_visible_members(client, network):
     person("Invisible", Visibility.NOBODY, country="NP")
     join(person("Caché", Visibility.NOBODY), OrganisationFactory(name="Secrète", verified=True))
 
-    page = parse(client.get(MEMBERS))
+    response = client.get(MEMBERS)
 
-    countries = [text(o) for o in find_all(find(page, "select", name="country"), "option")]
-    assert countries == [tr("All countries"), "Costa Rica", "Sénégal"]
-    organisations = [text(o) for o in find_all(find(page, "select", name="organisation"), "option")]
-    assert organisations == [tr("All organisations"), "Diaspora de Kolda", "Municipalité d’Upala"]
+    # Most members first; nobody hidden is counted, nor a pending or rejected membership.
+    assert facet_values(response, "country") == [("Sénégal", "2"), ("Costa Rica", "1")]
+    assert facet_values(response, "organisation") == [
+        ("Diaspora de Kolda", "1"),
+        ("Municipalité d’Upala", "1"),
+    ]
+    page = parse(response)
+    assert not find_all(page, "select", name="country")
+    assert not find_all(page, "select", name="organisation")
     areas = [text(o) for o in find_all(find(page, "select", name="expertise"), "option")]
     assert areas == [tr("All areas"), "Emploi", "Santé"]
+
+
+def test_a_member_facet_links_to_the_filtered_directory_and_back(client, network):
+    page = parse(client.get(MEMBERS, {"q": "a"}))
+    box = find(page, "div", "facet", aria_labelledby="facet-country")
+    senegal = find(box, "a")
+    assert query(senegal.attrs["href"]) == {"q": ["a"], "country": ["SN"]}
+
+    response = client.get(MEMBERS + senegal.attrs["href"])
+
+    assert member_names(response) == ["Éloïse Ndiaye", "Moussa Sall"]
+    chosen = find(find(parse(response), "div", "facet", aria_labelledby="facet-country"), "a")
+    assert chosen.attrs["aria-current"] == "true"
+    assert query(chosen.attrs["href"]) == {"q": ["a"]}
+    # The filter form keeps the country chosen when other filters are applied.
+    assert find(parse(response), "input", type="hidden", name="country").attrs["value"] == "SN"
 
 
 def test_active_member_filters_can_each_be_removed(client, network):
@@ -391,7 +421,6 @@ def test_an_empty_directory(client, db):
     "params, field",
     [
         ({"country": "ZZ"}, "Country"),
-        ({"country": "NP"}, "Country"),  # real, but nobody listed there
         ({"expertise": "no-such-theme"}, "Area of expertise"),
         ({"organisation": "no-such-organisation"}, "Organisation"),
         ({"q": "x" * 201}, "Search"),
@@ -405,6 +434,16 @@ def test_a_malformed_member_filter_is_ignored_with_a_notice(client, network, par
     [notice] = notices(response)
     assert notice.startswith(tr(field))
     assert find_all(parse(response), "ul", "active-filters") == []
+
+
+def test_a_country_where_nobody_is_listed_lists_nobody(client, network):
+    person("Invisible", Visibility.NOBODY, country="NP")
+
+    response = client.get(MEMBERS, {"country": "NP"})
+
+    assert member_names(response) == []
+    assert members_count(0) in totals(response)
+    assert notices(response) == []
 
 
 def test_a_malformed_filter_does_not_cancel_the_others(client, network):
@@ -649,15 +688,10 @@ def test_active_organisation_filters_can_each_be_removed(client, organisations):
     }
 
 
-def test_organisation_country_choices_are_the_listed_ones(client, organisations):
-    select = find(parse(client.get(ORGANISATIONS)), "select", name="country")
+def test_organisation_country_facet_counts_the_listed_ones(client, organisations):
+    values = facet_values(client.get(ORGANISATIONS), "country")
 
-    assert [text(o) for o in find_all(select, "option")] == [
-        tr("All countries"),
-        "Costa Rica",
-        "Maroc",
-        "Sénégal",
-    ]
+    assert values == [("Costa Rica", "1"), ("Maroc", "1"), ("Sénégal", "1")]
 
 
 def test_no_organisation_matches(client, organisations):

@@ -232,12 +232,38 @@ def test_filters_combine(client, catalogue, params, expected):
     assert listed(client, params) == expected
 
 
-def test_country_choices_are_the_countries_with_published_projects(client, catalogue):
-    ProjectFactory(country="TG", published=False)
+def facet_values(response, name: str) -> list[tuple[str, str]]:
+    """(value's name, count) of the facet ``name``, in the order shown."""
+    box = find(parse(response), "div", "facet", aria_labelledby=f"facet-{name}")
+    return [
+        (text(find(item, "a")).rstrip(" ×"), text(find(item, "span", "facet-count")))
+        for item in find_all(box, "li")
+    ]
 
-    select = find(parse(client.get(LIST)), "select", name="country")
-    codes = [option.attrs["value"] for option in find_all(select, "option")]
-    assert codes == ["", "CR", "EC", "MA", "NP", "SN"]  # Équateur sorted as Equateur
+
+def test_country_facet_lists_the_countries_of_the_published_projects(client, catalogue):
+    ProjectFactory(country="TG", published=False)
+    ProjectFactory(title="Deuxième projet népalais", country="NP")
+
+    values = facet_values(client.get(LIST), "country")
+
+    # Most projects first, then by name, "Équateur" as "Equateur"; not Togo's unpublished one.
+    assert values == [
+        ("Népal", "2"),
+        ("Costa Rica", "1"),
+        ("Équateur", "1"),
+        ("Maroc", "1"),
+        ("Sénégal", "1"),
+    ]
+    assert not find_all(parse(client.get(LIST)), "select", name="country")
+
+
+def test_a_country_without_projects_gives_an_empty_list_not_an_error(client, catalogue):
+    response = client.get(f"{LIST}?country=DE")
+
+    assert titles(response) == []
+    assert notices(response) == []
+    assert active_filters(response)[tr("Country")][0] == "Allemagne"
 
 
 # --- sorting -------------------------------------------------------------------------------
