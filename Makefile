@@ -27,6 +27,7 @@ run: prepare
 test: db messages
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # Development installs requirements-dev.lock: the production pins of requirements.lock
@@ -71,9 +72,22 @@ format: install
 	$(PY) -m ruff check --fix .
 	$(PY) -m ruff format .
 
-bench: prepare
+# The load benchmark: gunicorn as in production, wrk through every kind of page, on a
+# database of its own filled at full size; writes docs/bench/report.md (bench/load.py).
+# BENCH_ARGS: e.g. "--scale 0.1 --duration 5", "--keep" (reuse the data of the last run),
+# "--pages list topic", "--note 'text'". The older in-process benchmarks run on their own.
+.PHONY: bench-catalogue bench-search bench-exports
+bench: db messages
+	@command -v wrk >/dev/null || { echo "error: wrk not found: install it (apt-get install wrk) to run the load benchmark." >&2; exit 1; }
+	$(PY) bench/load.py $(BENCH_ARGS)
+
+bench-catalogue: db messages
 	$(PY) bench/catalogue.py
+
+bench-search: db messages
 	$(PY) bench/search.py
+
+bench-exports: db messages
 	$(PY) bench/exports.py
 
 # The database and the uploaded files, into a new folder under var/backups/ (BACKUP_ARGS:

@@ -65,9 +65,8 @@ from urllib.parse import quote, urlsplit, urlunsplit
 # The throw-away database, beside the others on the same server.
 os.environ.setdefault("DJANGO_TEST_DATABASE", "bench_slow_clients")
 
-from catalogue import add_generated_projects  # noqa: E402, I001 - bench/ on sys.path
-from django.test import override_settings  # noqa: E402
-from harness import Client, connection, throwaway_database  # noqa: E402
+from django.test import override_settings  # noqa: E402, I001
+from harness import Client, connection, throwaway_database  # noqa: E402 - bench/ on sys.path
 
 from icmd import localdb  # noqa: E402
 
@@ -533,7 +532,9 @@ def main() -> None:
 
     collect_static_files()
     with throwaway_database():
-        add_generated_projects(options.projects)
+        from icmd.generation import generate_catalogue
+
+        generate_catalogue(options.projects)
         database = database_url(connection.settings_dict["NAME"])
         connection.close()  # the servers open their own
         size = size_of(options.slow_path)
