@@ -1,6 +1,8 @@
 """What the filtered lists of the site share: the filters in use, each removable, and the
 notices for filters that were ignored."""
 
+from functools import cached_property
+
 from django import forms
 from django.utils.translation import gettext as _
 
@@ -41,3 +43,23 @@ class ActiveFiltersMixin:
             % {"filter": self.form.fields[name].label, "error": " ".join(errors)}
             for name, errors in self.errors.items()
         ]
+
+
+class FacetsMixin:
+    """For a django-filter ``FilterSet`` whose list shows facets (``common.facets``): the
+    rows the valid filters keep, and the value chosen in a facet."""
+
+    @cached_property
+    def filtered(self):
+        """The rows the valid filters keep, unsorted (what the facets count; the list sorts
+        them, page by page where it can)."""
+        if self.is_bound:
+            self.errors  # noqa: B018 - validates the form: invalid filters are left out
+        return super().filter_queryset(self.queryset.all())
+
+    def selected(self, name: str) -> str | None:
+        """The value of the facet ``name`` chosen (a valid one), as its parameter gives it."""
+        value = getattr(self.form, "cleaned_data", {}).get(name)
+        if value in (None, ""):
+            return None
+        return value.slug if hasattr(value, "slug") else str(value)

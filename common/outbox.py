@@ -47,6 +47,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from common.models import OutgoingEmail, OutgoingEmailStatus
+from common.transactions import on_commit_once
 
 logger = logging.getLogger(__name__)
 
@@ -172,9 +173,7 @@ def retry_failed(emails) -> int:
 def wake_worker_on_commit() -> None:
     """Enqueue one delivery task when the current transaction commits (at once outside
     one), however many emails it queued."""
-    if any(callback is _wake_worker for _sids, callback, _robust in connection.run_on_commit):
-        return
-    transaction.on_commit(_wake_worker, robust=True)
+    on_commit_once(_wake_worker)
 
 
 def _wake_worker(at=None) -> None:

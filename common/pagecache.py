@@ -73,6 +73,8 @@ from django.utils.csp import CSP
 from django.utils.http import split_header_value
 from django.utils.text import compress_string
 
+from common.transactions import waits_for_commit
+
 logger = logging.getLogger(__name__)
 
 PAGE_KEY = "page:{language}:{digest}"
@@ -179,10 +181,7 @@ def bump(sections) -> None:
 def _pending(create: bool) -> PendingChanges | None:
     connection = transaction.get_connection()
     pending = getattr(connection, "page_cache_pending_changes", None)
-    waiting = pending is not None and any(
-        callback is pending for _savepoints, callback, _robust in connection.run_on_commit
-    )
-    if waiting:
+    if pending is not None and waits_for_commit(pending):
         return pending
     if not create:
         return None

@@ -19,7 +19,6 @@ import logging
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
 from django.db.models import F, OuterRef, Q, Subquery
 from django.db.models.signals import post_delete, post_save
 from django.template.loader import render_to_string
@@ -28,6 +27,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from blogs.models import BlogPost
 from common.signals import rows_changed
+from common.transactions import on_commit_once, waits_for_commit
 from common.translation import current_language
 from forums.models import Forum, Post, ReadMark, Topic, TopicKind
 from icmd.models import Page
@@ -152,8 +152,7 @@ def forget() -> None:
 def changes_pending() -> bool:
     """Whether the transaction under way changed what the blocks show (it then reads them
     fresh: the cache holds what was committed)."""
-    connection = transaction.get_connection()
-    return any(callback is forget for _sids, callback, _robust in connection.run_on_commit)
+    return waits_for_commit(forget)
 
 
 def shown_rows_changed(sender, raw=False, **kwargs) -> None:
@@ -161,9 +160,8 @@ def shown_rows_changed(sender, raw=False, **kwargs) -> None:
     once, when the transaction commits (at once outside a transaction). Robust: the change
     is committed; a cache that fails then is logged and never turns the answer to whoever
     saved it into an error, and the blocks expire after ``CACHE_SECONDS`` anyway."""
-    if sender not in SHOWN_MODELS or changes_pending():
-        return
-    transaction.on_commit(forget, robust=True)
+    if sender in SHOWN_MODELS:
+        on_commit_once(forget)
 
 
 def connect() -> None:

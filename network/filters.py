@@ -6,8 +6,6 @@ Both are given the rows the viewer may see (``Member.objects.visible_to(viewer)`
 filtered, so a facet never tells a visitor about someone hidden from them.
 """
 
-from functools import cached_property
-
 import django_filters
 from django import forms
 from django.contrib.auth.models import AnonymousUser
@@ -16,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from common.facets import FacetSpec
-from common.filters import ActiveFiltersMixin
+from common.filters import ActiveFiltersMixin, FacetsMixin
 from common.translation import localized_fields, localized_value
 from network.models import Member, Membership
 from projects.filters import CountryFilter
@@ -45,7 +43,7 @@ class CheckboxFilter(django_filters.Filter):
     field_class = forms.BooleanField
 
 
-class DirectoryFilterMixin(ActiveFiltersMixin):
+class DirectoryFilterMixin(FacetsMixin, ActiveFiltersMixin):
     """A country written "sn" read as "SN" (as in the URL of a country page); the rows
     filtered, unsorted, for the facets; the value of a facet chosen."""
 
@@ -58,20 +56,6 @@ class DirectoryFilterMixin(ActiveFiltersMixin):
     @property
     def viewer(self):
         return getattr(self.request, "user", None) or AnonymousUser()
-
-    @cached_property
-    def filtered(self):
-        """The rows the valid filters keep, unsorted (what the facets count)."""
-        if self.is_bound:
-            self.errors  # noqa: B018 - validates the form: invalid filters are left out
-        return super().filter_queryset(self.queryset.all())
-
-    def selected(self, name: str) -> str | None:
-        """The value of the facet ``name`` chosen (a valid one), as its parameter gives it."""
-        value = getattr(self.form, "cleaned_data", {}).get(name)
-        if value in (None, ""):
-            return None
-        return value.slug if hasattr(value, "slug") else str(value)
 
 
 def named(organisations, text: str):

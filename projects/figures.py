@@ -14,11 +14,11 @@ speed, not its figures (and is logged).
 import logging
 
 from django.core.cache import cache
-from django.db import transaction
 from django.db.models import Count, Q, Sum
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from common.signals import rows_changed
+from common.transactions import on_commit_once, waits_for_commit
 from projects.models import Organisation, Partnership, Project, Theme
 
 logger = logging.getLogger(__name__)
@@ -67,17 +67,15 @@ def forget() -> None:
 
 def changes_pending() -> bool:
     """Whether the transaction under way changed what the figures count."""
-    connection = transaction.get_connection()
-    return any(callback is forget for _sids, callback, _robust in connection.run_on_commit)
+    return waits_for_commit(forget)
 
 
 def counted_rows_changed(sender, raw=False, **kwargs) -> None:
     """Receiver: a row the figures count was written. They are forgotten once, when the
     transaction commits (at once outside a transaction); robust: a cache that fails then is
     logged, never an error for whoever saved, and the figures expire anyway."""
-    if sender not in COUNTED_MODELS or changes_pending():
-        return
-    transaction.on_commit(forget, robust=True)
+    if sender in COUNTED_MODELS:
+        on_commit_once(forget)
 
 
 def connect() -> None:

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from common.facets import FacetSpec
-from common.filters import ActiveFiltersMixin
+from common.filters import ActiveFiltersMixin, FacetsMixin
 from common.translation import any_language, localized_value, natural_localized_order
 from projects.models import (
     Organisation,
@@ -228,7 +228,7 @@ FACETS = {
 }
 
 
-class ProjectFilter(ActiveFiltersMixin, django_filters.FilterSet):
+class ProjectFilter(FacetsMixin, ActiveFiltersMixin, django_filters.FilterSet):
     q = django_filters.CharFilter(
         label=_("Search"),
         method="filter_text",
@@ -318,21 +318,6 @@ class ProjectFilter(ActiveFiltersMixin, django_filters.FilterSet):
     def sort_order(self) -> str:
         """The sort asked for (a valid one), else the default."""
         return getattr(self.form, "cleaned_data", {}).get("sort") or DEFAULT_SORT
-
-    @cached_property
-    def filtered(self):
-        """The projects the valid filters keep, unsorted (the list page sorts them page by
-        page, see ``CountryNameOrder``)."""
-        if self.is_bound:
-            self.errors  # noqa: B018 - validates the form: invalid filters are left out
-        return super().filter_queryset(self.queryset.all())
-
-    def selected(self, name: str) -> str | None:
-        """The value of the facet ``name`` chosen (a valid one), as its parameter gives it."""
-        value = getattr(self.form, "cleaned_data", {}).get(name)
-        if value in (None, ""):
-            return None
-        return value.slug if hasattr(value, "slug") else str(value)
 
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)

@@ -17,6 +17,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save, pre_de
 
 from blogs.models import BlogPost
 from common.signals import rows_changed
+from common.transactions import waits_for_commit
 from forums.models import Post, Topic
 from projects.models import Organisation, Partnership, Project, Theme
 
@@ -47,10 +48,7 @@ def _pending() -> PendingChanges:
     new one when there is none (first change, or the last one ran or was rolled back)."""
     connection = transaction.get_connection()
     pending = getattr(connection, "search_pending_changes", None)
-    waiting = pending is not None and any(
-        callback is pending for _savepoints, callback, _robust in connection.run_on_commit
-    )
-    if not waiting:
+    if pending is None or not waits_for_commit(pending):
         pending = connection.search_pending_changes = PendingChanges()
     return pending
 
