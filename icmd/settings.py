@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "network",
     "forums",
     "blogs",
+    "library",
     "search",
     "icmd",
 ]

@@ -40,6 +40,8 @@ urlpatterns += i18n_patterns(
     # Before forums.urls, whose /forums/<slug>/ would take /forums/follow/.
     path("", include("blogs.urls")),
     path("", include("forums.urls")),
+    path("library/", include("library.urls")),
+    path("events/", include("library.event_urls")),
     path("search/", include("search.urls")),
     # One page per organisation: its projects (catalogue) and its people (network).
     path("organisations/<slug:slug>/", organisation_detail, name="organisation"),

@@ -5,8 +5,10 @@ from decimal import Decimal
 
 import factory
 from allauth.account.models import EmailAddress
+from django.utils import timezone
 from django.utils.text import slugify
 
+from library.models import Event, EventKind, Resource, ResourceKind, ReviewStatus
 from network.models import Member
 from projects.models import (
     Organisation,
@@ -105,3 +107,60 @@ class ProjectFactory(factory.django.DjangoModelFactory):
                     role=PartnershipRole.LEAD if order == 0 else PartnershipRole.PARTNER,
                     order=order,
                 )
+
+
+class ResourceFactory(factory.django.DjangoModelFactory):
+    """A published link of the library (``status=ReviewStatus.PENDING`` for one waiting for
+    review); files are added with ``library.uploads``."""
+
+    class Meta:
+        model = Resource
+        skip_postgeneration_save = True
+
+    title = factory.Sequence(lambda n: f"Ressource numéro {n}")
+    title_en = factory.Sequence(lambda n: f"Resource number {n}")
+    slug = factory.Sequence(lambda n: f"resource-{n}")
+    summary = "Un guide pour les autorités locales."
+    kind = ResourceKind.TOOLKIT
+    languages = factory.LazyFunction(lambda: ["fr"])
+    url = factory.Sequence(lambda n: f"https://example.org/documents/{n}")
+    year = 2014
+    status = ReviewStatus.PUBLISHED
+    published_at = factory.LazyFunction(timezone.now)
+
+    @factory.post_generation
+    def themes(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.themes.set(extracted)
+
+    @factory.post_generation
+    def projects(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.projects.set(extracted)
+
+
+class EventFactory(factory.django.DjangoModelFactory):
+    """A published online webinar, a week from now, two hours long."""
+
+    class Meta:
+        model = Event
+        skip_postgeneration_save = True
+
+    title = factory.Sequence(lambda n: f"Webinaire numéro {n}")
+    title_en = factory.Sequence(lambda n: f"Webinar number {n}")
+    slug = factory.Sequence(lambda n: f"event-{n}")
+    description = "Échanges entre autorités locales."
+    kind = EventKind.WEBINAR
+    starts_at = factory.LazyFunction(lambda: timezone.now() + datetime.timedelta(days=7))
+    ends_at = factory.LazyAttribute(lambda event: event.starts_at + datetime.timedelta(hours=2))
+    time_zone = "Africa/Dakar"
+    online = True
+    online_url = "https://meet.example.org/jmdi"
+    languages = factory.LazyFunction(lambda: ["fr", "en"])
+    status = ReviewStatus.PUBLISHED
+    published_at = factory.LazyFunction(timezone.now)
+
+    @factory.post_generation
+    def themes(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.themes.set(extracted)
