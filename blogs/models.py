@@ -161,3 +161,33 @@ class Subscription(models.Model):
 
     def __str__(self):
         return f"{self.member} → {self.topic or self.forum or self.blog_author}"
+
+
+class FollowerNotice(models.Model):
+    """A new post or blog post whose followers are still to be written to: written in the
+    transaction that saves it (one row, however many follow it), turned into the outbox's
+    emails by the worker (``blogs.notifications.write_follower_emails``), then deleted in
+    that same transaction. A worker killed on the way leaves the row for the next one."""
+
+    post = models.ForeignKey(
+        "forums.Post", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    blog_post = models.ForeignKey(
+        BlogPost, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    opened_topic = models.BooleanField(default=False)
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("followers to notify")
+        verbose_name_plural = _("followers to notify")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(post__isnull=False, blog_post__isnull=True)
+                | Q(post__isnull=True, blog_post__isnull=False),
+                name="follower_notice_of_one_thing",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.post or self.blog_post}"

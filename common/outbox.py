@@ -184,6 +184,30 @@ def _wake_worker(at=None) -> None:
     (deliver_emails.using(run_after=at) if at else deliver_emails).enqueue()
 
 
+# --- Emails written by the worker ------------------------------------------------------------
+
+# What becomes many emails is written by the worker, not by the request that causes it: the
+# request writes one row of its own (a new post's followers to tell, blogs.FollowerNotice),
+# and a writer registered here turns it into the outbox's rows, in one transaction that
+# also deletes it. The delivery task calls each writer before it sends, with the seconds
+# it may take; a writer returns whether it left work for the next round.
+_writers: list[Callable[[float], bool]] = []
+
+
+def register_writer(writer: Callable[[float], bool]) -> None:
+    if writer not in _writers:
+        _writers.append(writer)
+
+
+def write_pending(*, time_limit: float) -> bool:
+    """Run every registered writer within ``time_limit`` seconds; True when work is left."""
+    deadline = time.monotonic() + time_limit
+    left = False
+    for writer in _writers:
+        left = writer(max(0.0, deadline - time.monotonic())) or left
+    return left
+
+
 # --- Sending --------------------------------------------------------------------------------
 
 

@@ -37,6 +37,7 @@ SECTIONS = {
 # of the site's apps is in SECTIONS or here, so that a new one is never forgotten).
 NOT_SHOWN = {
     "common.outgoingemail",
+    "blogs.followernotice",
     "common.formsubmission",
     "common.ratecount",
     # The admin's IATI imports (what they import are rows of the catalogue).

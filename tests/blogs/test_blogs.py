@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from blogs import services as blog_services
 from blogs.models import BlogPost, BlogPostKind, BlogPostStatus, Subscription
+from blogs.notifications import write_follower_emails
 from common.models import OutgoingEmail
 from forums import services
 from forums.models import Forum
@@ -387,6 +388,7 @@ def test_hiding_a_blog_post_in_the_admin_withdraws_its_emails_not_sent_yet(
     follower = verified_member()
     Subscription.objects.create(member=follower, blog_author=author)
     post = blog_services.write_blog_post(author=author, title="Billet", body="Texte.", publish=True)
+    write_follower_emails(time_limit=60)  # the worker writes them; it has not sent them yet
     assert OutgoingEmail.objects.get(to=follower.email).status == "pending"
     client.force_login(staff)
     change = f"/admin/blogs/blogpost/{post.pk}/change/"

@@ -13,6 +13,7 @@ from allauth.account.models import EmailAddress
 from django.contrib.auth.models import Group
 from django.core import mail, signing
 from django.core.cache import cache
+from django.db import transaction
 from django.test import Client
 from django.test.signals import template_rendered
 from django.utils import timezone
@@ -20,8 +21,8 @@ from django_tasks_db.models import DBTaskResult
 
 from blogs import notifications
 from blogs import services as blog_services
-from blogs.models import BlogPost, Subscription
-from blogs.notifications import UNSUBSCRIBE_SALT, unsubscribe_token
+from blogs.models import BlogPost, FollowerNotice, Subscription
+from blogs.notifications import UNSUBSCRIBE_SALT, unsubscribe_token, write_follower_emails
 from common.models import OutgoingEmail
 from forums import services
 from forums.models import MODERATORS_GROUP, Forum, Post
@@ -82,8 +83,10 @@ def test_a_reply_writes_the_emails_then_the_worker_sends_them(client, thread, ru
     response = client.post(
         f"/fr/forums/topics/{topic.slug}/reply/", {"body": "Ma **réponse** ici.", "language": "fr"}
     )
-    # The emails are written with the post; the worker is woken once it commits.
-    assert OutgoingEmail.objects.filter(status="pending").count() == 4
+    # One notice is written with the post, whoever follows; the worker is woken once it
+    # commits, and writes then sends the emails.
+    assert FollowerNotice.objects.count() == 1
+    assert not OutgoingEmail.objects.exists()
     assert not DBTaskResult.objects.ready().exists()
     run_tasks.commit()
 
@@ -114,6 +117,7 @@ def test_a_reply_writes_the_emails_then_the_worker_sends_them(client, thread, ru
     run_tasks()
     assert len(mail.outbox) == 4  # nothing sent twice
     assert OutgoingEmail.objects.filter(status="sent").count() == 4
+    assert not FollowerNotice.objects.exists()
 
 
 def test_a_new_topic_tells_the_forums_followers(thread, run_tasks):
@@ -142,13 +146,58 @@ def test_a_topic_hidden_before_the_emails_went_out_is_told_to_moderators_only(th
     mail.outbox.clear()
 
     services.reply(author=verified_member(), topic=topic, body="Une réponse.")
-    services.set_topic_state(
-        moderator=StaffFactory(), topic=topic, hidden=True
-    )  # before the worker runs
+    write_follower_emails(time_limit=60)  # the worker has written them, not sent them
+    services.set_topic_state(moderator=StaffFactory(), topic=topic, hidden=True)
     run_tasks()
 
     assert recipients() == [moderator.email]
     assert OutgoingEmail.objects.get(to=reader.email).status == "cancelled"
+
+
+def test_a_topic_hidden_before_the_worker_wrote_the_emails_is_told_to_moderators_only(
+    thread, run_tasks
+):
+    _forum, topic, starter = thread
+    reader = verified_member()
+    moderator = verified_member()
+    moderator.groups.add(Group.objects.get(name=MODERATORS_GROUP))
+    for member in (reader, moderator):
+        Subscription.objects.create(member=member, topic=topic)
+    run_tasks()
+    mail.outbox.clear()
+
+    services.reply(author=verified_member(), topic=topic, body="Une réponse.")
+    services.set_topic_state(moderator=StaffFactory(), topic=topic, hidden=True)
+    run_tasks()
+
+    assert recipients() == [moderator.email]
+    assert not OutgoingEmail.objects.filter(to=reader.email).exists()
+
+
+class WorkerKilled(Exception):
+    pass
+
+
+def test_a_worker_killed_while_writing_the_emails_leaves_the_notice_for_the_next(thread, run_tasks):
+    """The notice is deleted in the transaction that writes its emails: a worker that dies
+    on the way leaves it, and the next worker writes them."""
+    _forum, topic, _starter = thread
+    follower = verified_member()
+    Subscription.objects.create(member=follower, topic=topic)
+    run_tasks()
+    mail.outbox.clear()
+    services.reply(author=verified_member(), topic=topic, body="Une réponse.")
+
+    with pytest.raises(WorkerKilled), transaction.atomic():
+        write_follower_emails(time_limit=60)
+        assert OutgoingEmail.objects.count() == 1  # written…
+        raise WorkerKilled  # …and the worker dies before its transaction commits
+    assert FollowerNotice.objects.count() == 1
+    assert not OutgoingEmail.objects.exists()
+
+    run_tasks()
+    assert recipients() == [follower.email]
+    assert not FollowerNotice.objects.exists()
 
 
 def test_a_reply_in_a_hidden_topic_is_written_to_moderators_only(thread, run_tasks):
@@ -468,9 +517,9 @@ def test_the_email_is_rendered_once_per_language_not_once_per_person(thread, run
     template_rendered.connect(count)
     try:
         services.reply(author=verified_member(), topic=topic, body="Une réponse.")
+        run_tasks()
     finally:
         template_rendered.disconnect(count)
-    run_tasks()
 
     assert len(mail.outbox) == 7
     assert rendered.count("blogs/email/new_post.txt") == 2  # English and Spanish
@@ -487,8 +536,9 @@ def test_the_email_is_rendered_once_per_language_not_once_per_person(thread, run
 def test_writing_the_emails_takes_queries_that_do_not_grow_with_the_followers(
     thread, run_tasks, django_assert_num_queries, hidden
 ):
-    """Reading the followers (then, for a hidden post, which of them are moderators), then
-    writing the outbox: as many queries for two followers as for ten, in any languages."""
+    """Posting writes one notice, whoever follows. The worker then reads it, the followers
+    (then, for a hidden post, which of them are moderators), writes the outbox and deletes
+    the notice: as many queries for two followers as for ten, in any languages."""
     _forum, topic, _starter = thread
     run_tasks()
     post = services.reply(author=verified_member(), topic=topic, body="Une réponse.")
@@ -497,16 +547,21 @@ def test_writing_the_emails_takes_queries_that_do_not_grow_with_the_followers(
         services.set_topic_state(moderator=StaffFactory(), topic=topic, hidden=True)
     post = Post.objects.select_related("topic__forum", "author").get(pk=post.pk)
     moderators = Group.objects.get(name=MODERATORS_GROUP)
-    expected = 3 if hidden else 2
+    # Per notice: its savepoint, the notice, the followers, (the moderators among them,) the
+    # outbox rows, the notice deleted, the savepoint released; then one look finding none.
+    expected = 10 if hidden else 9
     for count in (2, 10):
+        FollowerNotice.objects.all().delete()
         Subscription.objects.filter(topic=topic).delete()
         OutgoingEmail.objects.all().delete()
         for n in range(count):
             member = verified_member(language=LANGUAGES[n % 3])
             member.groups.add(moderators)
-            Subscription.objects.create(member=member, topic=topic)
-        with django_assert_num_queries(expected):
+            Subscription.objects.create(member=member, topic=topic, created=post.created)
+        with django_assert_num_queries(1):
             notifications.post_created(post, opened_topic=False)
+        with django_assert_num_queries(expected):
+            notifications.write_follower_emails(time_limit=60)
         assert OutgoingEmail.objects.filter(status="pending").count() == count
 
 
@@ -518,11 +573,14 @@ def test_writing_a_blog_posts_emails_takes_queries_that_do_not_grow_with_the_fol
         author=author, publish=True, title="Titre", body="Texte."
     )
     for count in (2, 10):
+        FollowerNotice.objects.all().delete()
         Subscription.objects.filter(blog_author=author).delete()
         OutgoingEmail.objects.all().delete()
         for n in range(count):
             member = verified_member(language=LANGUAGES[n % 3])
             Subscription.objects.create(member=member, blog_author=author)
-        with django_assert_num_queries(2):
+        with django_assert_num_queries(1):
             notifications.blog_post_published(blog_post)
+        with django_assert_num_queries(9):  # as for a forum post's, above
+            notifications.write_follower_emails(time_limit=60)
         assert OutgoingEmail.objects.filter(status="pending").count() == count
