@@ -835,7 +835,8 @@ def report(options, pages: list[Page], context: dict) -> str:
         f"view's requests per second; at most {QUERIES_TARGET} SQL queries per page (the "
         "page rendered for a visitor, and for a member); the project list's HTML under "
         f'{SIZE_TARGET_KB} KB (before compression). "rendered": each request rendered, '
-        "never from the page cache.",
+        "never from the page cache. Why the misses are missed, and what would meet them: "
+        "[targets.md](targets.md).",
         "",
         "| page | p95 | p95 rendered | errors | ×bare | ×bare rendered | queries | size |",
         "|---|---|---|---|---|---|---|---|",
