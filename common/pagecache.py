@@ -135,8 +135,12 @@ def is_anonymous(request) -> bool:
 
 def page_key(request) -> str:
     """The page's key: its language and a digest of its full address (scheme, host, path
-    and query string as sent; links in a page may be absolute)."""
+    and query string as sent; links in a page may be absolute) and of the cookies that
+    change what a page shows (``settings.PAGE_CACHE_COOKIES``: the time zone a visitor
+    chose for events' times), so that each value of them has its own page."""
     address = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
+    for name in getattr(settings, "PAGE_CACHE_COOKIES", ()):
+        address += f"\n{name}={request.COOKIES.get(name, '')[:100]}"
     digest = hashlib.sha256(address.encode()).hexdigest()[:40]
     return PAGE_KEY.format(language=getattr(request, "LANGUAGE_CODE", ""), digest=digest)
 

@@ -22,6 +22,7 @@ from common import pagecache
 from common.signals import rows_changed
 from forums.models import Forum, Post, Topic
 from icmd.models import Page
+from library.models import Attendance, Event, Resource, ResourceFile
 from network.models import Member, Membership
 from projects.models import Organisation, Partnership, Phase, Project, SelectionCriterion, Theme
 from search.tasks import reindex
@@ -32,6 +33,10 @@ SECTIONS = {
     "forums": (Forum, Topic, Post),
     "blogs": (BlogPost,),
     "network": (Member, Membership),
+    # Resources and their files (a file's text once extracted, its size and type).
+    "library": (Resource, ResourceFile),
+    # Events and how many say they will attend.
+    "events": (Event, Attendance),
 }
 # Models whose rows no kept page shows (tests/icmd/test_page_cache.py checks that each model
 # of the site's apps is in SECTIONS or here, so that a new one is never forgotten).
@@ -48,13 +53,16 @@ NOT_SHOWN = {
     "forums.flag",
     "forums.readmark",
     "blogs.subscription",
+    # What a member follows in the library (their own page, never kept).
+    "library.libraryfollow",
     # The index: the search pages follow the task that writes it (``SEARCH``).
     "search.searchdocument",
 }
 # The section of the site search's pages, changed when the worker has reindexed.
 SEARCH = "search"
-# Saves of nothing but these fields change nothing a page shows (a member logging in).
-UNSHOWN_FIELDS = {Member: {"last_login"}}
+# Saves of nothing but these fields change nothing a page shows (a member logging in; a
+# download counted, which a kept page may show late by PAGE_CACHE_SECONDS at most).
+UNSHOWN_FIELDS = {Member: {"last_login"}, ResourceFile: {"downloads"}}
 
 
 def section_of_models() -> dict[type, str]:

@@ -1,14 +1,15 @@
 """What the home page shows: the key figures and what is happening on the site, kept in the
 cache, and for a member the topics they follow that have new posts.
 
-The blocks (figures, open e-discussions, latest topics, news, blog posts, newest verified
-organisations, the pages about the initiative) are the same for every visitor, so they are
-rendered once per language and kept for ``CACHE_SECONDS``, or until a change to what they
-show commits, whichever comes first: saving or deleting any of ``SHOWN_MODELS`` (model
-signals, and ``common.signals.rows_changed`` for bulk writes) forgets them once its
+The blocks (figures, the next three events, open e-discussions, latest topics, news, blog
+posts, newest verified organisations, the pages about the initiative) are the same for every
+visitor (an event's times in its own zone and in UTC, whatever zone the visitor chose), so
+they are rendered once per language and kept for ``CACHE_SECONDS``, or until a change to
+what they show commits, whichever comes first: saving or deleting any of ``SHOWN_MODELS``
+(model signals, and ``common.signals.rows_changed`` for bulk writes) forgets them once its
 transaction commits. The time limit covers what changes with the clock alone (an
-e-discussion closing, news published for a later hour) and a page rendered from rows read
-just before a commit. A transaction that has changed what the blocks show reads them
+e-discussion closing, an event over, news published for a later hour) and a page rendered
+from rows read just before a commit. A transaction that has changed what the blocks show reads them
 fresh, without the cache, until it commits.
 
 A home page therefore costs one cache read and, for a member, one query for their followed
@@ -31,6 +32,7 @@ from common.transactions import on_commit_once, waits_for_commit
 from common.translation import current_language
 from forums.models import Forum, Post, ReadMark, Topic, TopicKind
 from icmd.models import Page
+from library.models import Event, EventProposal
 from projects.models import Organisation, Phase, Project
 
 logger = logging.getLogger(__name__)
@@ -39,7 +41,11 @@ CACHE_SECONDS = 60
 # Rows in each block.
 BLOCK_SIZE = 5
 CACHE_KEY = "home-blocks:{language}"
-SHOWN_MODELS = (Project, Phase, Organisation, Page, Forum, Topic, Post, BlogPost)
+# An event published from the staff's review queue is saved as its proxy, EventProposal.
+SHOWN_MODELS = (
+    *(Project, Phase, Organisation, Page, Forum, Topic, Post, BlogPost),
+    *(Event, EventProposal),
+)
 
 
 def cache_keys() -> list[str]:

@@ -63,6 +63,8 @@ SECTIONS = (
     Section(_("Discussions"), "forums:index"),
     Section(_("Blogs"), "blogs:blog"),
     Section(_("News"), "blogs:news"),
+    Section(_("Library"), "library:list"),
+    Section(_("Events"), "events:upcoming", links=(Link(_("Past events"), "events:past"),)),
 )
 
 # A logged-in member's menu; moderators also get "Flags" (``MODERATION``).
@@ -70,6 +72,7 @@ MEMBER_MENU = (
     Link(_("My profile"), "network:me"),
     Link(_("My organisations"), "network:my_organisations"),
     Link(_("Following"), "blogs:subscriptions"),
+    Link(_("My shared resources"), "library:my_submissions"),
 )
 MODERATION = Link(_("Flags"), "forums:flags")
 

@@ -204,23 +204,31 @@ else:
 # says which models make which) has its pages rendered again at their next request.
 PAGE_CACHE_SECONDS = int(os.environ.get("DJANGO_PAGE_CACHE_SECONDS") or 300)
 PAGE_CACHE_ALIAS = "pages"
-_everything = ("catalogue", "pages", "forums", "blogs", "network")
+_everything = ("catalogue", "pages", "forums", "blogs", "network", "library", "events")
 PAGE_CACHE_PATHS = {
-    "": _everything,  # the home page: figures, discussions, news, organisations, pages
+    "": _everything,  # the home page: figures, discussions, news, events, organisations, pages
     "about/": ("pages",),
     "privacy/": ("pages",),
     "terms/": ("pages",),
-    "projects/": ("catalogue", "forums", "blogs"),  # a project's topics and blog posts
-    "countries/": ("catalogue",),
+    # A project's topics, blog posts and documents; a country's and an organisation's documents.
+    "projects/": ("catalogue", "forums", "blogs", "library"),
+    "countries/": ("catalogue", "library"),
     "statistics/": ("catalogue",),
     "open-data/": ("catalogue",),
-    "organisations/": ("catalogue", "network"),
+    "organisations/": ("catalogue", "network", "library"),
     "network/": _everything,
     "forums/": ("forums", "catalogue", "network"),  # topics name projects, posts authors
     "blog/": ("blogs", "catalogue", "network"),
     "news/": ("blogs", "catalogue", "network"),
+    # Resources name their publisher, projects, who shared them and their events; events
+    # their organiser, projects and resources.
+    "library/": ("library", "events", "catalogue", "network"),
+    "events/": ("events", "library", "catalogue"),
     "search/": ("search",),  # the index, written by the worker after each change
 }
+# Cookies that change what a page shows: a page is kept once per value of each (the time
+# zone a visitor chose for events' times, library/event_times.py).
+PAGE_CACHE_COOKIES = ("event_time_zone",)
 
 # Users and authentication
 AUTH_USER_MODEL = "network.Member"
@@ -286,6 +294,12 @@ ACCOUNT_RATE_LIMITS = {
     "organisation_request": "10/h/user,30/d/user",
     "membership_decision": "60/h/user",
     "blog_post": "10/h/user,30/d/user",
+    # Resources shared with the library (each waits for staff's review).
+    "library_share": "10/h/user,30/d/user",
+    # Events proposed by organisations' representatives (each waits for staff's review).
+    "event_proposal": "10/h/user,30/d/user",
+    # Organisers' emails to an event's attendees (each one an email to every attendee).
+    "event_attendees_email": "5/h/user,20/d/user",
     # The site's contact form (icmd/views.py), open to visitors: per IP address.
     "contact": "5/h/ip,20/d/ip",
     # Downloads of the project list (CSV, IATI XML): anonymous clients per IP address,
@@ -319,8 +333,62 @@ STATIC_ROOT = BASE_DIR / "var" / "static"
 # Uploaded files (kept by `manage.py backup`): DJANGO_MEDIA_ROOT, else var/media/.
 MEDIA_ROOT = os.environ.get("DJANGO_MEDIA_ROOT") or str(BASE_DIR / "var" / "media")
 STATICFILES_DIRS = [BASE_DIR / "static"]
+
+
+# Where uploaded files are stored: MEDIA_STORAGE_URL empty, the file system under MEDIA_ROOT;
+# "s3://bucket/optional/prefix?endpoint_url=https://…&region=…", any S3-compatible object
+# store through django-storages (credentials from AWS_ACCESS_KEY_ID and
+# AWS_SECRET_ACCESS_KEY, never in the address). Files stay private there: the library's
+# downloads go through its view, and a link the storage signs lasts `expire` seconds.
+S3_URL_OPTIONS = {
+    "endpoint_url": "endpoint_url",
+    "region": "region_name",
+    "addressing_style": "addressing_style",
+    "signature_version": "signature_version",
+    "expire": "querystring_expire",
+}
+
+
+def storage_from_url(url: str) -> dict:
+    if not url:
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    parts = urlsplit(url)
+    if parts.scheme != "s3":
+        raise ImproperlyConfigured(f"MEDIA_STORAGE_URL: unknown scheme {parts.scheme!r} (s3://…)")
+    if "@" in parts.netloc:
+        raise ImproperlyConfigured(
+            "MEDIA_STORAGE_URL: credentials go in AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, "
+            "not in the address."
+        )
+    bucket = parts.netloc
+    if not bucket or ":" in bucket:
+        raise ImproperlyConfigured("MEDIA_STORAGE_URL: s3://<bucket>[/prefix][?options]")
+    options = {
+        "bucket_name": bucket,
+        "location": parts.path.strip("/"),
+        "default_acl": "private",
+        "querystring_auth": True,
+        "querystring_expire": 300,
+        "file_overwrite": False,
+        "object_parameters": {"ContentDisposition": "attachment"},
+    }
+    for key, values in parse_qs(parts.query, keep_blank_values=True).items():
+        if key not in S3_URL_OPTIONS:
+            known = ", ".join(S3_URL_OPTIONS)
+            raise ImproperlyConfigured(f"MEDIA_STORAGE_URL: unknown option {key!r} ({known}).")
+        options[S3_URL_OPTIONS[key]] = values[-1]
+    endpoint = urlsplit(options.get("endpoint_url", "https://s3.amazonaws.com"))
+    if endpoint.scheme not in {"http", "https"} or not endpoint.hostname:
+        raise ImproperlyConfigured("MEDIA_STORAGE_URL: endpoint_url must be an http(s) address.")
+    expire = str(options["querystring_expire"])
+    if not expire.isdecimal() or not 1 <= int(expire) <= 7 * 24 * 3600:
+        raise ImproperlyConfigured("MEDIA_STORAGE_URL: expire is seconds, from 1 to 604800.")
+    options["querystring_expire"] = int(expire)
+    return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}
+
+
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": storage_from_url(os.environ.get("MEDIA_STORAGE_URL", "").strip()),
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -389,6 +457,9 @@ OUTBOX_DIGEST_WINDOW = int(os.environ.get("DJANGO_DIGEST_WINDOW") or 300)
 # The group (admin, "Groups") whose active staff members are told of organisations to
 # verify; while it has none, every active staff member allowed to decide them is told.
 VERIFIERS_GROUP = os.environ.get("DJANGO_VERIFIERS_GROUP") or "Verifiers"
+# The library's daily digest to followers of themes and countries is written at this hour
+# (UTC) by the worker, for what was published in the day before (library/services.py).
+LIBRARY_DIGEST_HOUR = int(os.environ.get("LIBRARY_DIGEST_HOUR") or 6)
 # Double-submission tokens of forms that create something (common/idempotency.py), kept
 # this long (seconds).
 SUBMISSION_TOKENS_KEPT = 24 * 3600
@@ -492,6 +563,26 @@ EXPORT_CACHE_DIR = Path(os.environ.get("DJANGO_EXPORT_CACHE_DIR") or BASE_DIR / 
 # 10,000 activities). The file is kept under MEDIA_ROOT and imported by the worker; a proxy
 # in front must accept a request this size and a little more (nginx: client_max_body_size).
 IATI_IMPORT_MAX_BYTES = int(os.environ.get("DJANGO_IATI_IMPORT_MAX_BYTES") or 50 * 1024 * 1024)
+# The largest file of the library (library/uploads.py), in MB: LIBRARY_UPLOAD_MAX_MB (25). A
+# proxy in front must accept it too (nginx: client_max_body_size).
+_library_mb = os.environ.get("LIBRARY_UPLOAD_MAX_MB", "").strip() or "25"
+if not _library_mb.isdecimal() or not 1 <= int(_library_mb) <= 1024:
+    raise ImproperlyConfigured("LIBRARY_UPLOAD_MAX_MB: megabytes, from 1 to 1024.")
+LIBRARY_UPLOAD_MAX_BYTES = int(_library_mb) * 1024 * 1024
+# Uploads reach the forms' checks, which answer a file too large with a clear message: a file
+# is held in memory up to FILE_UPLOAD_MAX_MEMORY_SIZE, then in a temporary file; the other
+# fields of a form may take DATA_UPLOAD_MAX_MEMORY_SIZE (files not counted). Beyond
+# FILE_UPLOAD_CAP_BYTES in one request (the largest file a form takes, and a little more),
+# the rest of a file is read but not kept: the form still hears its full size and refuses it
+# (common/upload_handlers.py), and no disk fills up.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_CAP_BYTES = max(LIBRARY_UPLOAD_MAX_BYTES, IATI_IMPORT_MAX_BYTES) + 1024 * 1024
+FILE_UPLOAD_HANDLERS = [
+    "common.upload_handlers.CappedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 # Open data: the read-only REST API under /api/v1/, its OpenAPI schema (/api/schema/) and
 # its interactive console (/api/docs/, served from our own static files; the documentation is
@@ -516,8 +607,9 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "ICMD open data API",
     "DESCRIPTION": (
         "The catalogue of projects funded by the Joint Migration and Development Initiative "
-        "(ICMD/JMDI), read-only. Lists take the filters of the project list page, are paginated "
-        "and, for projects, give totals. Names follow the Accept-Language header (fr, en, es)."
+        "(ICMD/JMDI), the resources of its library and its events, read-only. Lists take the "
+        "filters of their pages on the site, are paginated and, for projects, give totals. "
+        "Names follow the Accept-Language header (fr, en, es)."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
@@ -529,4 +621,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_SETTINGS": {"deepLinking": False, "syntaxHighlight": False},
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Choices named "kind" or "language" in several places: one name each.
+    "ENUM_NAME_OVERRIDES": {
+        "OrganisationKindEnum": "projects.models.OrganisationKind",
+        "ResourceKindEnum": "library.models.ResourceKind",
+        "EventKindEnum": "library.models.EventKind",
+        "DocumentLanguageEnum": "library.models.DOCUMENT_LANGUAGES",
+    },
 }

@@ -17,7 +17,9 @@ admin.site.login = rate_limited_admin_login
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    # Open data: REST API (/api/v1/), OpenAPI schema and docs; not language-prefixed.
+    # Open data: REST API (/api/v1/), OpenAPI schema and docs; not language-prefixed. The
+    # library's resources and events first: the catalogue's API answers 404 to the rest.
+    path("api/", include("library.api")),
     path("api/", include("projects.api")),
     # Browsers' reports of Content-Security-Policy violations (common/security.py).
     path("csp-report/", csp_report, name="csp_report"),

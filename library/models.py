@@ -24,6 +24,7 @@ from django.utils.translation import pgettext_lazy
 from django_countries.fields import CountryField
 
 from common.translation import TranslatedModel
+from library.text_search import FILE_TEXT_INDEX, file_text_vectors
 from projects.models import Organisation, Project, Theme
 
 # The languages a document itself may be written in (not only the site's three).
@@ -273,6 +274,8 @@ class ResourceFile(models.Model):
         verbose_name = _("file")
         verbose_name_plural = _("files")
         ordering = ["language"]
+        # The words of the text, for the library's search (library/text_search.py).
+        indexes = [GinIndex(*file_text_vectors(), name=FILE_TEXT_INDEX)]
         constraints = [
             models.UniqueConstraint(
                 fields=["resource", "language"],

@@ -14,6 +14,7 @@
 from collections.abc import Callable, Iterable, Iterator
 
 from allauth.core import ratelimit
+from django.db.models import QuerySet
 from django.http import FileResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import translation
@@ -98,10 +99,12 @@ def serve_download(
     filename: str,
     write: Callable[[Iterable[Project]], Iterable[bytes]],
     empty_page: str = "",
+    prepare: Callable[[QuerySet], QuerySet] | None = None,
 ):
     """The download of the list filtered by the request's query string, which ``write``
-    writes from the projects. With an ``empty_page``, a list without projects has no file:
-    that page says why, with 404."""
+    writes from the projects (``prepare`` adds to their queryset what ``write`` reads
+    besides what the list shows). With an ``empty_page``, a list without projects has no
+    file: that page says why, with 404."""
     key = ExportKey.of(request, kind)
     not_modified = get_conditional_response(request, etag=key.etag)
     if not_modified is not None:
@@ -118,6 +121,8 @@ def serve_download(
         projects = filtered_projects(request)
         if empty_page and not projects.exists():
             return render(request, empty_page, status=404)
+        if prepare is not None:
+            projects = prepare(projects)
         chunks = write(let_go(projects.iterator(chunk_size=CHUNK_SIZE)))
         response = StreamingHttpResponse(
             stored_while_streamed(in_language(chunks, translation.get_language()), key),

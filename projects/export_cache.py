@@ -43,6 +43,7 @@ from django.db import connection
 from django.utils import translation
 
 from projects.filters import ProjectFilter
+from projects.iati import links
 from projects.models import Organisation, Partnership, Phase, Project, Theme
 
 logger = logging.getLogger(__name__)
@@ -54,7 +55,7 @@ MAX_BYTES = 1024 * 1024 * 1024
 ABANDONED_AFTER = 3600
 PARTIAL_PREFIX = ".partial-"
 # What the files depend on besides the catalogue: the code that writes them.
-WRITERS = ["exports.py", "iati/export.py", "iati/codes.py"]
+WRITERS = ["exports.py", "iati/export.py", "iati/codes.py", "iati/links.py"]
 CATALOGUE_TABLES = [Project, Organisation, Partnership, Theme, Phase, Project.themes.through]
 
 
@@ -65,7 +66,8 @@ def catalogue_version() -> str:
     parts = " || ' ' || ".join(
         f"(SELECT count(*) || ':' || coalesce(sum(xmin::text::bigint), 0) "
         f"FROM {quote(model._meta.db_table)})"
-        for model in CATALOGUE_TABLES
+        # With the tables of the projects' documents kept above the catalogue (iati/links.py).
+        for model in [*CATALOGUE_TABLES, *links.tables()]
     )
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {parts}")
@@ -76,7 +78,7 @@ def catalogue_version() -> str:
 def code_version() -> str:
     """Modification times of the code and the compiled translations that write the files."""
     package = Path(__file__).resolve().parent
-    paths = [package / name for name in WRITERS]
+    paths = [package / name for name in WRITERS] + links.code_paths()
     for folder in settings.LOCALE_PATHS:
         paths.extend(sorted(Path(folder).glob("*/LC_MESSAGES/django.mo")))
     return " ".join(f"{path.name}:{path.stat().st_mtime_ns}" for path in paths if path.exists())

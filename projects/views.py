@@ -29,6 +29,7 @@ from projects.filters import (
 )
 from projects.iati import activities_document
 from projects.iati.export import activities_chunks
+from projects.iati.links import with_document_links
 from projects.models import Organisation, Project, natural_order, totals_of
 
 
@@ -272,12 +273,14 @@ def projects_iati(request):
         filename=f"icmd-iati-activities-{timezone.localdate():%Y-%m-%d}.xml",
         write=lambda projects: activities_chunks(projects, request.build_absolute_uri),
         empty_page="projects/iati_empty.html",  # the schema requires at least one activity
+        prepare=with_document_links,  # the library's documents of each project
     )
 
 
 def project_iati(request, slug):
     """One published project as an IATI activities file."""
-    project = get_object_or_404(Project.objects.published().for_listing(), slug=slug)
+    projects = with_document_links(Project.objects.published().for_listing())
+    project = get_object_or_404(projects, slug=slug)
     content = activities_document([project], request.build_absolute_uri)
     response = HttpResponse(content, content_type="application/xml; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="icmd-iati-{project.slug}.xml"'

@@ -3,8 +3,9 @@ of one row.
 
 Only what anyone may read is indexed: published projects, listed organisations, topics
 that are not hidden (with their first post), visible replies in visible topics, published
-blog posts and news that are not hidden. A blog post published for a later date is indexed
-with that date and found from then on (see search/query.py). Moderators search the same
+blog posts and news that are not hidden, published resources of the library (with the text
+extracted from their files) and published events. A blog post published for a later date
+is indexed with that date and found from then on (see search/query.py). Moderators search the same
 public index; hidden content is reached through the moderation pages. Author names are not
 indexed, so an anonymised account leaves nothing behind.
 
@@ -23,6 +24,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import F, OuterRef, Prefetch, Subquery
+from django.db.models.functions import Left
 from django.utils import translation
 from django.utils.html import strip_tags
 from django_countries import countries
@@ -30,6 +32,7 @@ from django_countries import countries
 from blogs.models import BlogPost, BlogPostKind, BlogPostStatus
 from common.translation import LANGUAGE_CODES, localized_field, site_language, text_in_language
 from forums.models import Post, Topic
+from library.models import Event, Resource, ResourceFile
 from projects.models import Organisation, Partnership, Project, Theme
 from search.models import SearchDocumentKind
 
@@ -243,29 +246,138 @@ def blog_post_document(post: BlogPost) -> Document:
     )
 
 
+# The text of a resource's files indexed, at most (all its files together, shared among
+# them): a report of a hundred pages or so. PostgreSQL keeps at most 1 MiB of words in a
+# document's vector, which every language's text read in three languages must fit in.
+FILE_TEXT_LIMIT = 300_000
+
+
+def resource_rows():
+    # Each file's text read only up to the limit (``text_start``): a batch of resources
+    # never holds whole books in memory.
+    files = (
+        ResourceFile.objects.defer("extracted_text")
+        .annotate(text_start=Left("extracted_text", FILE_TEXT_LIMIT))
+        .order_by("language", "pk")
+    )
+    return (
+        Resource.objects.published()
+        .select_related("publisher")
+        .prefetch_related("themes", Prefetch("files", queryset=files))
+    )
+
+
+def kind_label(obj, language: str) -> str:
+    """``obj``'s kind as named in ``language`` ("Toolkit or guide", "Guide ou boîte à
+    outils"): words a visitor may search with."""
+    with translation.override(language):
+        return str(obj.get_kind_display())
+
+
+def resource_document(resource: Resource) -> Document:
+    """Its translations, with the text of each file in its language's text (a file in a
+    language the site is not in, Arabic or Portuguese, with the first language the resource
+    has a title in); in every language the names of its kind, authors, publisher,
+    countries and themes."""
+    document = Document(
+        kind=SearchDocumentKind.RESOURCE,
+        url=default_language_url(resource),
+        date=resource.published_at,
+    )
+    titled = [code for code in LANGUAGE_CODES if own_text(resource, "title", code)]
+    files_text = {code: [] for code in LANGUAGE_CODES}
+    files = list(resource.files.all())
+    for resource_file in files:
+        language = resource_file.language
+        if language not in files_text:
+            language = titled[0] if titled else settings.LANGUAGE_CODE
+        files_text[language].append(resource_file.text_start[: FILE_TEXT_LIMIT // len(files)])
+    themes = list(resource.themes.all())
+    publisher = resource.publisher
+    for language in LANGUAGE_CODES:
+        document.titles[language] = own_text(resource, "title", language)
+        document.texts[language] = join(
+            own_text(resource, "summary", language), *files_text[language]
+        )
+        document.names[language] = names(
+            kind_label(resource, language),
+            resource.authors,
+            name_in(publisher, "name", language) if publisher else resource.publisher_name,
+            ", ".join(country_name(code, language) for code in resource.countries),
+            ", ".join(name_in(theme, "name", language) for theme in themes),
+        )
+    return document
+
+
+def event_rows():
+    return Event.objects.published().select_related("organiser").prefetch_related("themes")
+
+
+def event_document(event: Event) -> Document:
+    """Its translations; in every language the names of its kind, city, country, organiser
+    and themes. Dated when it was published, so that it is found from then on (a search
+    leaves out what is dated later), before and after it takes place."""
+    document = Document(
+        kind=SearchDocumentKind.EVENT,
+        url=default_language_url(event),
+        date=event.published_at,
+    )
+    themes = list(event.themes.all())
+    organiser = event.organiser
+    for language in LANGUAGE_CODES:
+        document.titles[language] = own_text(event, "title", language)
+        document.texts[language] = own_text(event, "description", language)
+        document.names[language] = names(
+            kind_label(event, language),
+            event.city,
+            country_name(event.country.code, language),
+            name_in(organiser, "name", language) if organiser else "",
+            ", ".join(name_in(theme, "name", language) for theme in themes),
+        )
+    return document
+
+
 SOURCES = {
     Project: (project_rows, project_document),
     Organisation: (organisation_rows, organisation_document),
     Topic: (topic_rows, topic_document),
     Post: (post_rows, post_document),
     BlogPost: (blog_post_rows, blog_post_document),
+    Resource: (resource_rows, resource_document),
+    Event: (event_rows, event_document),
 }
 
 
 # What else shows a row's words, besides its own document: a project names its partners
-# and its themes; a reply carries its topic's title, and a topic holds its first post.
+# and its themes; a reply carries its topic's title, and a topic holds its first post; a
+# resource names its publisher and themes and holds its files' text; an event names its
+# organiser and themes.
 # ``{model: function(ids) -> {indexed model: ids}}``, read when the index is brought up to
 # date (so a row must still exist: a deletion names what showed it from the deleted row).
 
 
-def _projects_of_organisations(ids) -> dict:
+def _named_with_organisations(ids) -> dict:
     partnerships = Partnership.objects.filter(organisation_id__in=ids)
-    return {Project: partnerships.values_list("project_id", flat=True)}
+    return {
+        Project: partnerships.values_list("project_id", flat=True),
+        Resource: Resource.objects.filter(publisher_id__in=ids).values_list("pk", flat=True),
+        Event: Event.objects.filter(organiser_id__in=ids).values_list("pk", flat=True),
+    }
 
 
-def _projects_of_themes(ids) -> dict:
+def _named_with_themes(ids) -> dict:
     projects_themes = Project.themes.through.objects.filter(theme_id__in=ids)
-    return {Project: projects_themes.values_list("project_id", flat=True)}
+    resources_themes = Resource.themes.through.objects.filter(theme_id__in=ids)
+    events_themes = Event.themes.through.objects.filter(theme_id__in=ids)
+    return {
+        Project: projects_themes.values_list("project_id", flat=True),
+        Resource: resources_themes.values_list("resource_id", flat=True),
+        Event: events_themes.values_list("event_id", flat=True),
+    }
+
+
+def _resources_of_files(ids) -> dict:
+    return {Resource: ResourceFile.objects.filter(pk__in=ids).values_list("resource_id", flat=True)}
 
 
 def _sides_of_partnerships(ids) -> dict:
@@ -287,9 +399,10 @@ def _topics_of_posts(ids) -> dict:
 
 
 SHOWN_IN = {
-    Organisation: _projects_of_organisations,
-    Theme: _projects_of_themes,
+    Organisation: _named_with_organisations,
+    Theme: _named_with_themes,
     Partnership: _sides_of_partnerships,
     Topic: _replies_of_topics,
     Post: _topics_of_posts,
+    ResourceFile: _resources_of_files,
 }

@@ -15,6 +15,8 @@ class SearchDocumentKind(models.TextChoices):
     POST = "post", _("Reply")
     BLOG = "blog", _("Blog post")
     NEWS = "news", _("News")
+    RESOURCE = "resource", _("Library resource")
+    EVENT = "event", _("Event")
 
 
 # The text search configurations made by migration icmd 0003: French, English and Spanish
@@ -47,7 +49,8 @@ def _title_vector():
 
 class SearchDocument(models.Model):
     """One public thing the site search finds: a published project, a listed
-    organisation, a visible topic or reply, a published blog post or news item.
+    organisation, a visible topic or reply, a published blog post or news item, a published
+    resource of the library (with the text of its files) or event.
 
     What it says is stored once per language, in the language it is written in: the
     title, the text (a project's or an organisation's translations; what a member wrote,

@@ -69,6 +69,8 @@ SECTIONS = [
     Section("organisations", _("Organisations"), (SearchDocumentKind.ORGANISATION,)),
     Section("topics", _("Topics and posts"), (SearchDocumentKind.TOPIC, SearchDocumentKind.POST)),
     Section("blog", _("Blog posts and news"), (SearchDocumentKind.BLOG, SearchDocumentKind.NEWS)),
+    Section("library", _("Library"), (SearchDocumentKind.RESOURCE,)),
+    Section("events", _("Events"), (SearchDocumentKind.EVENT,)),
 ]
 SECTIONS_BY_KEY = {section.key: section for section in SECTIONS}
 
@@ -336,6 +338,52 @@ def shown_text(html, language, *, page_language, written_by_member, note_allowed
     return ShownText(html, language, note_allowed)
 
 
+# A long text (the text of a library resource's files: a report of a hundred pages) is read
+# for its snippet only around the words searched for: SNIPPET_WINDOW characters from
+# SNIPPET_MARGIN before the first place where the last of the words to appear is first
+# written (the query's lexemes looked for in the text in lower case, then without accents;
+# its opening when none is), so that marking costs the same whatever the length of the text.
+SNIPPET_WINDOW = 8000
+SNIPPET_MARGIN = 2000
+
+
+def _windowed_text(column: str) -> str:
+    """``d.column`` as read for a snippet: whole when short, else the window around the
+    words searched for (``lexemes.words``), or its opening when no text holds them (they
+    were in the title: ``found.in_text``)."""
+    # Looked for as written first; with the accents removed only when not found so.
+    found_at = (
+        "coalesce(nullif(strpos(low.text, word), 0), nullif(strpos(unaccent(low.text), word), 0))"
+    )
+    first_seen = (
+        f"(SELECT coalesce(max({found_at}), 1) "
+        f"FROM (SELECT lower(d.{column}) AS text) low, unnest(lexemes.words) word)"
+    )
+    return (
+        f"CASE WHEN length(d.{column}) <= {SNIPPET_WINDOW} THEN d.{column} "
+        f"WHEN NOT found.in_text THEN left(d.{column}, {SNIPPET_WINDOW}) "
+        f"ELSE substr(d.{column}, greatest(1, {first_seen} - {SNIPPET_MARGIN}), "
+        f"{SNIPPET_WINDOW}) END AS {column}"
+    )
+
+
+def _windowed_sql() -> str:
+    """The common table expressions ``lexemes`` (the words of ``q.query``) and
+    ``windowed``: the documents ``found`` with the columns the snippet reads, long texts
+    cut to their window."""
+    columns = [
+        "d.id",
+        *(f"d.{column}" for column in localized_fields("title") + localized_fields("names")),
+        *(_windowed_text(column) for column in localized_fields("text")),
+    ]
+    return (
+        "lexemes AS (SELECT coalesce(array_agg(DISTINCT m[1]), '{}') AS words "
+        "FROM q, regexp_matches(q.query::text, $$'([^']+)'$$, 'g') m), "
+        f"windowed AS MATERIALIZED (SELECT {', '.join(columns)} "
+        f"FROM found JOIN {TABLE} d ON d.id = found.id CROSS JOIN lexemes)"
+    )
+
+
 def _unmarked(order: list[str]):
     """A document's title, unmarked and with no snippet: for one removed from the index
     between finding and marking it."""
@@ -360,22 +408,24 @@ def add_marked_text(documents: list, words: str) -> None:
     # once per row instead of once per mention.
     # ``in_text``: whether any text or names hold the words, which the stored index tells
     # (its weight B), for words without exclusion (-word); otherwise taken as true.
+    # The choices read the documents' texts as ``windowed`` has them (SNIPPET_WINDOW).
     sql = (
         f"WITH q AS (SELECT {_tsquery_sql()} AS query), "
         "found AS MATERIALIZED ("
         "SELECT d.id, strpos(q.query::text, '!') > 0 OR ts_filter(d.vector, '{b}') @@ q.query "
         f"AS in_text FROM {TABLE} d CROSS JOIN q WHERE d.id = ANY(%s)), "
+        f"{_windowed_sql()}, "
         "chosen AS MATERIALIZED ("
         f"SELECT d.id, found.in_text, {_title_language_sql(order)} AS title_language, "
         f"{_snippet_language_sql(order)} AS snippet_language, "
         f"COALESCE(d.{localized_field('text', page_language)}, '') <> '' AS has_page_text "
-        f"FROM found JOIN {TABLE} d ON d.id = found.id CROSS JOIN q), "
+        "FROM found JOIN windowed d ON d.id = found.id CROSS JOIN q), "
         "shown AS MATERIALIZED ("
         "SELECT chosen.*, "
         f"{_in_language_sql(_title, 'chosen.title_language')} AS title, "
         f"{_in_language_sql(_text_and_names, 'chosen.snippet_language')} AS text, "
         f"{_config_sql('chosen.snippet_language')} AS config "
-        f"FROM chosen JOIN {TABLE} d ON d.id = chosen.id) "
+        "FROM chosen JOIN windowed d ON d.id = chosen.id) "
         f"SELECT shown.id, shown.title_language, {_mark_all('shown.title')}, "
         "shown.snippet_language, "
         f"{_fragment_sql('shown.text', 'shown.config', 'shown.in_text')}, "

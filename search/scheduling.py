@@ -8,6 +8,11 @@ writes that bypass them (``QuerySet.update()``, ``bulk_create()``) send
 ``common.signals.rows_changed`` with the ids they wrote. Receivers only record which rows
 changed; they read nothing but the links a deletion or ``clear()`` is about to take away (a
 theme's projects), so that the task can still tell what showed them.
+
+The library's text extraction (a task of the worker) never calls the search, which it may
+not import: it saves the file (``ResourceFile.save()``), or sends ``rows_changed`` with
+``sender=ResourceFile`` after a ``QuerySet.update()``, and the file's resource is indexed
+again with the text found.
 """
 
 from collections import defaultdict
@@ -19,6 +24,7 @@ from blogs.models import BlogPost
 from common.signals import rows_changed
 from common.transactions import waits_for_commit
 from forums.models import Post, Topic
+from library.models import Event, EventProposal, Resource, ResourceFile, ResourceSubmission
 from projects.models import Organisation, Partnership, Project, Theme
 
 
@@ -86,11 +92,12 @@ def schedule_documents(model, ids) -> None:
 
 def on_saved(sender, instance, raw=False, **kwargs):
     if not raw:
-        schedule(sender, [instance.pk])
+        # A proxy's row (a resource saved from the staff's review queue) is its model's.
+        schedule(sender._meta.concrete_model, [instance.pk])
 
 
 def on_deleted(sender, instance, **kwargs):
-    schedule(sender, [instance.pk])
+    schedule(sender._meta.concrete_model, [instance.pk])
 
 
 def on_partnership_changed(sender, instance, raw=False, **kwargs):
@@ -142,20 +149,48 @@ def on_project_themes_changed(sender, instance, action, reverse, pk_set, **kwarg
 
 
 def on_theme_deleting(sender, instance, **kwargs):
-    # Its projects lose its name; the links go without signals of their own.
+    # Its projects, resources and events lose its name; the links go without signals of
+    # their own.
     schedule_documents(Project, instance.projects.values_list("pk", flat=True))
+    schedule_documents(Resource, instance.resources.values_list("pk", flat=True))
+    schedule_documents(Event, instance.events.values_list("pk", flat=True))
+
+
+def on_resource_file_changed(sender, instance, raw=False, **kwargs):
+    """A file added, removed or its text extracted (library/tasks.py saves it): the
+    resource's document holds the text of its files."""
+    if not raw:
+        schedule_documents(Resource, [instance.resource_id])
+
+
+def themes_changed_receiver(model):
+    """The receiver of ``model.themes.add/remove/clear`` (a resource's or an event's): the
+    documents of ``model`` that name the themes are indexed again."""
+
+    def on_themes_changed(sender, instance, action, reverse, pk_set, **kwargs):
+        if not reverse:
+            if action in {"post_add", "post_remove", "post_clear"}:
+                schedule_documents(model, [instance.pk])
+        elif action == "pre_clear":  # theme.resources.clear(): the ones it had
+            related = getattr(instance, model.themes.field.related_query_name())
+            schedule_documents(model, related.values_list("pk", flat=True))
+        elif action in {"post_add", "post_remove"}:
+            schedule_documents(model, pk_set or [])
+
+    return on_themes_changed
 
 
 def on_rows_changed(sender, ids, **kwargs):
     """A bulk write of content (see ``common.signals.rows_changed``)."""
-    schedule(sender, ids)
+    schedule(sender._meta.concrete_model, ids)
 
 
 def connect() -> None:
-    for model in (Project, Organisation, Topic, BlogPost, Theme):
+    library = (Resource, ResourceSubmission, Event, EventProposal)
+    for model in (Project, Organisation, Topic, BlogPost, Theme, *library):
         uid = f"search-{model._meta.label_lower}"
         post_save.connect(on_saved, sender=model, dispatch_uid=uid)
-    for model in (Project, BlogPost):
+    for model in (Project, BlogPost, *library):
         post_delete.connect(
             on_deleted, sender=model, dispatch_uid=f"search-{model._meta.label_lower}"
         )
@@ -176,4 +211,15 @@ def connect() -> None:
     m2m_changed.connect(
         on_project_themes_changed, sender=Project.themes.through, dispatch_uid="search-themes"
     )
+    for model in (Resource, Event):
+        m2m_changed.connect(
+            themes_changed_receiver(model),
+            sender=model.themes.through,
+            dispatch_uid=f"search-{model._meta.label_lower}-themes",
+            weak=False,
+        )
+    for signal in (post_save, post_delete):
+        signal.connect(
+            on_resource_file_changed, sender=ResourceFile, dispatch_uid="search-resource-file"
+        )
     rows_changed.connect(on_rows_changed, dispatch_uid="search-rows-changed")

@@ -44,6 +44,9 @@ themes                 ``tag`` vocabulary 99, its URI the API's theme list, code
 funding, currency      ``budget`` over the project's duration, and ``default-currency``
 page URL               ``document-link`` category A12 (activity web page): the page in the
                        language of the request, its ``language`` that language
+documents              a ``document-link`` per document apps above the catalogue keep for
+                       the project (``iati/links.py``: the library's published resources,
+                       one per file, or the external address), after the page
 slug, phase, duration  ``icmd:slug``, ``icmd:phase``, ``icmd:duration-months`` attributes, in
                        our own namespace (the schema allows any attribute of another one);
                        partners carry ``icmd:role``, ``icmd:kind``, ``icmd:country``, ``icmd:slug``

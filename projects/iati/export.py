@@ -40,6 +40,7 @@ from projects.iati.codes import (
     activity_identifier,
     icmd,
 )
+from projects.iati.links import document_links
 from projects.models import Project, ProjectStatus
 
 # Characters XML 1.0 cannot hold (control characters); they are dropped from exported text.
@@ -221,6 +222,23 @@ def activity_element(project: Project, context: FileContext):
     narratives(element(page, "title"), title)
     element(page, "category", {"code": WEB_PAGE_CATEGORY})
     element(page, "language", {"code": current_language()})
+    # Its documents kept by the apps above the catalogue (the library), in the order of the
+    # schema: title, description, category, languages, date.
+    for link in document_links(project):
+        document = element(
+            activity,
+            "document-link",
+            {"url": absolute_url(link.url), "format": link.format},
+        )
+        narratives(element(document, "title"), link.titles)
+        descriptions = {code: text for code, text in link.descriptions.items() if text.strip()}
+        if descriptions:
+            narratives(element(document, "description"), descriptions)
+        element(document, "category", {"code": link.category})
+        for language in link.languages:
+            element(document, "language", {"code": language})
+        if link.date:
+            element(document, "document-date", {"iso-date": link.date})
     return activity
 
 

@@ -14,7 +14,14 @@ from common.signals import rows_changed
 from forums import services
 from forums.models import Forum, ReadMark, Topic, TopicKind
 from icmd import home
-from tests.factories import OrganisationFactory, ProjectFactory, StaffFactory, verified_member
+from library.models import ReviewStatus
+from tests.factories import (
+    EventFactory,
+    OrganisationFactory,
+    ProjectFactory,
+    StaffFactory,
+    verified_member,
+)
 from tests.html import find, find_all, parse, text, tr, tr_count
 
 pytestmark = pytest.mark.django_db
@@ -170,6 +177,45 @@ def test_empty_blocks_say_so(client, db):
 
     assert "No e-discussion is open at the moment." in text(block(page, "home-ediscussions"))
     assert "No topic yet." in text(block(page, "home-topics"))
+    assert tr("No event is announced yet.", "en") in text(block(page, "home-events"))
+
+
+def test_the_next_three_events_are_shown_soonest_first(client, db):
+    for days in (9, 3, 20, 6):
+        EventFactory(
+            title=f"Atelier dans {days} jours",
+            title_en=f"Workshop in {days} days",
+            starts_at=NOW + days * DAY,
+            ends_at=NOW + days * DAY + datetime.timedelta(hours=2),
+        )
+    EventFactory(title_en="Yesterday's webinar", starts_at=NOW - DAY, ends_at=NOW - DAY / 2)
+    EventFactory(title_en="Proposed workshop", status=ReviewStatus.PENDING, published_at=None)
+
+    events = block(parse(client.get("/en/")), "home-events")
+
+    assert items(events) == ["Workshop in 3 days", "Workshop in 6 days", "Workshop in 9 days"]
+    assert more_link(events) == "/en/events/"
+    # Their times in their own zone (Africa/Dakar), whoever looks.
+    assert "UTC" in text(events)
+
+
+def test_a_new_event_shows_once_its_publication_commits(client, db, run_tasks):
+    assert items_or_none(client) == []
+    event = EventFactory(title_en="Launch of the e-discussion")
+    assert items_or_none(client) == ["Launch of the e-discussion"]  # its transaction reads it
+    run_tasks.commit()
+    assert items_or_none(client) == ["Launch of the e-discussion"]
+
+    event.status = ReviewStatus.REFUSED
+    event.save()
+    run_tasks.commit()
+    assert items_or_none(client) == []
+
+
+def items_or_none(client) -> list[str]:
+    events = block(parse(client.get("/en/")), "home-events")
+    found = find_all(events, "ul", "home-list")
+    return [text(find(li, "a")) for li in find_all(found[0], "li")] if found else []
 
 
 # --- A member: the topics they follow instead of the call to join ---------------------------
@@ -239,14 +285,15 @@ def add_rows(author, forum, count: int, start: int) -> None:
         blog_post(author, f"Post {number}")
         OrganisationFactory(name=f"Hub {number}", verified=True)
         ProjectFactory()
+        EventFactory(starts_at=NOW + (number + 1) * DAY, ends_at=NOW + (number + 2) * DAY)
 
 
 # A visitor's home page: from the cache, one read. When the cache has forgotten it: that
-# read, then the figures (2 queries), phases, open e-discussions, topics, news, blog posts,
-# organisations, about pages, and the cache's write (5 queries with the cache in a table of
-# the database; one command with Redis).
+# read, then the figures (2 queries), the next events with their themes (2), phases, open
+# e-discussions, topics, news, blog posts, organisations, about pages, and the cache's write
+# (5 queries with the cache in a table of the database; one command with Redis).
 FROM_THE_CACHE = 1
-RENDERED = 1 + 9 + 5
+RENDERED = 1 + 11 + 5
 
 
 @pytest.mark.parametrize("size", [1, 12])

@@ -31,6 +31,8 @@ SECTIONS = [
     ("Discussions", "forums/"),
     ("Blogs", "blog/"),
     ("News", "news/"),
+    ("Library", "library/"),
+    ("Events", "events/"),
 ]
 
 
@@ -79,6 +81,7 @@ def site(seed_copy):
         "blog post": post.get_absolute_url()[4:],
         "news": "news/",
         "news item": news.get_absolute_url()[4:],
+        "library": "library/",
     }
 
 
@@ -101,6 +104,7 @@ CURRENT = {
     "blog post": ("blog/", "true"),
     "news": ("news/", "page"),
     "news item": ("news/", "true"),
+    "library": ("library/", "page"),
 }
 
 
@@ -167,6 +171,7 @@ def test_a_members_menu(client, language):
         tr("My profile", language): f"/{language}/network/me/",
         tr("My organisations", language): f"/{language}/network/me/organisations/",
         tr("Following", language): f"/{language}/forums/subscriptions/",
+        tr("My shared resources", language): f"/{language}/library/share/mine/",
     }
     actions = find(header(response), "ul", "account-actions")
     assert text(find(actions, "button")) == tr("Log out", language)

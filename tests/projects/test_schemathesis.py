@@ -42,6 +42,8 @@ OPERATIONS = [
         ("countries", "code"),
         ("themes", "slug"),
         ("phases", "slug"),
+        ("resources", "slug"),
+        ("events", "slug"),
     ]
     for lookup in ["", f"{{{key}}}/"]
 ]

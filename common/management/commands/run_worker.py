@@ -11,7 +11,8 @@ What it adds to ``manage.py db_worker``:
   the host name by default), and at any time those running for longer than
   ``--stalled-after`` seconds. Every task of the portal may run twice without harm;
 - every ``--sweep-interval`` seconds, the outbox's due emails (retries) are sent and old
-  form tokens are forgotten, even if no task asked for it.
+  form tokens are forgotten, even if no task asked for it, and the apps' scheduled work
+  whose time has come is done (``common.periodic``: the library's daily digest…).
 
 Stop it with SIGTERM or Ctrl+C: it finishes the task in hand first.
 """
@@ -31,6 +32,7 @@ from django_tasks_db.models import DBTaskResult
 
 from common.idempotency import forget_old_submissions
 from common.outbox import deliver_due
+from common.periodic import run_due_jobs
 
 logger = logging.getLogger("common.worker")
 
@@ -93,6 +95,7 @@ class Command(BaseCommand):
                     if report["sent"] or report["retry"] or report["failed"]:
                         logger.info("Outbox: %s", dict(report))
                     forget_old_submissions()
+                    run_due_jobs()
                     last_sweep = time.monotonic()
                 worker.run()
                 wait = 1.0

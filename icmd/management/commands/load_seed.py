@@ -6,21 +6,28 @@ from django.db import transaction
 from common.seed import UnknownSeedRow
 from forums.seed import load_forums
 from icmd.seed import load_pages
+from library.seed import load_library
 from projects.seed import load_catalogue
 
 
 class Command(BaseCommand):
     help = (
-        "Load the seed catalogue, forums and site pages from fixtures/. Each kind is created "
-        "only while its table is empty (no project, no page, no forum): once staff keep the "
-        "content, what they deleted or renamed is not brought back. Rows already there "
+        "Load the seed catalogue, forums, site pages and library from fixtures/. Each kind is "
+        "created only while its table is empty (no project, no page, no forum, no resource): "
+        "once staff keep the content, what they deleted or renamed is not brought back. Rows "
+        "already there "
         "(matched by slug) are left as they are, except that translations they lack are "
-        "filled in from the files. --project, --page and --forum create one row of the "
-        "files on purpose."
+        "filled in from the files. --project, --page, --forum and --resource create one row "
+        "of the files on purpose."
     )
 
     def add_arguments(self, parser):
-        for option, kind in (("project", "catalogue"), ("page", "site"), ("forum", "forum")):
+        for option, kind in (
+            ("project", "catalogue"),
+            ("page", "site"),
+            ("forum", "forum"),
+            ("resource", "library"),
+        ):
             parser.add_argument(
                 f"--{option}",
                 action="append",
@@ -42,13 +49,19 @@ class Command(BaseCommand):
                 )
                 pages = load_pages(fixtures / "pages", pages=options["pages"])
                 forums = load_forums(fixtures / "forums.json", forums=options["forums"])
+                library = load_library(fixtures / "library.json", resources=options["resources"])
         except UnknownSeedRow as error:
             raise CommandError(str(error)) from error
         if options["verbosity"] > 0:
-            reports = {"projects": catalogue, "pages": pages, "forums": forums}
+            reports = {
+                "projects": catalogue,
+                "pages": pages,
+                "forums": forums,
+                "resources": library,
+            }
             filled = sum(report.translations_filled for report in reports.values())
             self.stdout.write(
-                f"Seed loaded: created {catalogue}, {pages}, {forums}; "
+                f"Seed loaded: created {catalogue}, {pages}, {forums}, {library}; "
                 f"filled {filled} missing translations."
             )
             for kind, report in reports.items():

@@ -1,0 +1,581 @@
+"""The events in the admin: staff write events (every language side by side, the times on a
+clock in the event's own time zone), and decide the events proposed by organisations'
+representatives in their queue ("Events to review"), through ``library.event_services``
+(which tells the proposer by email), never by editing rows."""
+
+from collections import Counter
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
+from django.template.defaultfilters import linebreaksbr
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import formats, timezone
+from django.utils.html import format_html
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from common.admin import TranslatedAdmin
+from common.translation import localized_fields
+from library import event_services
+from library.models import DOCUMENT_LANGUAGES, Event, EventProposal, ReviewStatus
+from library.proposal_forms import (
+    DEFAULT_TIME_ZONE,
+    LocalDateTimeField,
+    LongSelect,
+    local_in_zone,
+    moments_in_zone,
+    time_zone_choices,
+)
+
+
+def _label(name: str) -> str:
+    return capfirst(Event._meta.get_field(name).verbose_name)
+
+
+def _in_zone(moment, zone: str) -> str:
+    """ "15 March 2027 14:00 (Africa/Dakar)": a moment on a clock of ``zone``."""
+    if moment is None:
+        return "—"
+    return f"{formats.date_format(local_in_zone(moment, zone), 'DATETIME_FORMAT')} ({zone})"
+
+
+def _place(event) -> str:
+    if event.online:
+        return str(_("Online"))
+    return ", ".join(part for part in (event.city, str(event.country.name)) if part)
+
+
+# --- Events written by staff -------------------------------------------------------------------
+
+
+class EventAdminForm(forms.ModelForm):
+    """An event as staff write it: start and end read on a clock in the event's zone."""
+
+    time_zone = forms.ChoiceField(
+        label=_label("time_zone"), choices=time_zone_choices, widget=LongSelect
+    )
+    starts_local = LocalDateTimeField(
+        label=_label("starts_at"), help_text=_("On a clock in the event's time zone.")
+    )
+    ends_local = LocalDateTimeField(
+        label=_label("ends_at"), help_text=_("On a clock in the event's time zone.")
+    )
+    languages = forms.MultipleChoiceField(
+        label=_label("languages"),
+        choices=DOCUMENT_LANGUAGES,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+
+    class Meta:
+        model = Event
+        # The times are the two fields above, read in the event's zone.
+        fields = [
+            "title",
+            "slug",
+            "kind",
+            "description",
+            "organiser",
+            "time_zone",
+            "online",
+            "online_url",
+            "link_for_members_only",
+            "city",
+            "country",
+            "languages",
+            "themes",
+            "projects",
+            "resources",
+            "status",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        event = self.instance
+        zone = event.time_zone or DEFAULT_TIME_ZONE
+        if event.pk is not None:
+            self.initial.setdefault("starts_local", local_in_zone(event.starts_at, zone))
+            self.initial.setdefault("ends_local", local_in_zone(event.ends_at, zone))
+        # A zone saved outside the list (an old alias, still valid) stays choosable.
+        choices = time_zone_choices()
+        if zone not in dict(choices):
+            choices.append((zone, zone))
+        self.fields["time_zone"].choices = choices
+
+    def clean_slug(self):
+        slug = self.cleaned_data["slug"]
+        if slug in event_services.RESERVED_EVENT_SLUGS:
+            raise forms.ValidationError(
+                _("“%(slug)s” is the address of a page of the calendar: choose another."),
+                params={"slug": slug},
+                code="reserved",
+            )
+        return slug
+
+    def clean(self):
+        cleaned = super().clean()
+        moments = moments_in_zone(self, ("starts_local", "ends_local"), "time_zone")
+        starts, ends = moments.get("starts_local"), moments.get("ends_local")
+        if starts and ends and ends <= starts:
+            self.add_error("ends_local", _("The event must end after it starts."))
+        elif starts and ends:
+            self.instance.starts_at, self.instance.ends_at = starts, ends
+        return cleaned
+
+
+@admin.register(Event)
+class EventAdmin(TranslatedAdmin):
+    form = EventAdminForm
+    list_display = ["title", "kind", "starts", "place", "organiser_name", "status"]
+    list_filter = ["status", "kind", "online"]
+    list_select_related = ["organiser"]
+    search_fields = [
+        f"{column}__unaccent"
+        for field in ["title", "organiser__name"]
+        for column in localized_fields(field)
+    ]
+    date_hierarchy = "starts_at"
+    ordering = ["-starts_at", "-id"]
+    prepopulated_fields = {"slug": ["title"]}
+    autocomplete_fields = ["organiser", "projects", "resources"]
+    filter_horizontal = ["themes"]
+    fieldsets = [
+        (None, {"fields": ["title", "slug", "kind", "description", "organiser"]}),
+        (_("When"), {"fields": ["time_zone", "starts_local", "ends_local"]}),
+        (
+            _("Where"),
+            {"fields": ["online", "online_url", "link_for_members_only", "city", "country"]},
+        ),
+        (_("Related"), {"fields": ["languages", "themes", "projects", "resources"]}),
+        (
+            _("Publication"),
+            {
+                "fields": [
+                    "status",
+                    "proposed_by",
+                    "reviewed_by",
+                    "reviewed_at",
+                    "published_at",
+                    "refusal_reason",
+                    "reminders_queued_at",
+                ]
+            },
+        ),
+    ]
+    readonly_fields = [
+        "proposed_by",
+        "reviewed_by",
+        "reviewed_at",
+        "published_at",
+        "refusal_reason",
+        "reminders_queued_at",
+    ]
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.proposed_by_id and obj.status == ReviewStatus.PENDING:
+            # A proposal is published or refused in its queue, which tells the proposer.
+            fields.append("status")
+        return fields
+
+    def get_changeform_initial_data(self, request):
+        """An event staff write is published when saved, unless they choose otherwise."""
+        return {
+            "status": ReviewStatus.PUBLISHED,
+            "time_zone": DEFAULT_TIME_ZONE,
+            **super().get_changeform_initial_data(request),
+        }
+
+    def save_model(self, request, obj, form, change):
+        if obj.status == ReviewStatus.PUBLISHED and obj.published_at is None:
+            obj.published_at = obj.reviewed_at = timezone.now()
+            obj.reviewed_by = request.user
+        super().save_model(request, obj, form, change)
+
+    @admin.display(description=_("starts"), ordering="starts_at")
+    def starts(self, event):
+        return _in_zone(event.starts_at, event.time_zone)
+
+    @admin.display(description=_("place"))
+    def place(self, event):
+        return _place(event)
+
+    @admin.display(description=_("organising organisation"), ordering="organiser__name")
+    def organiser_name(self, event):
+        return event.organiser.name if event.organiser_id else _("The JMDI team")
+
+
+# --- The queue of proposed events ---------------------------------------------------------------
+
+
+class RefuseEventForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=event_services.REFUSAL_REASON_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 60}),
+        help_text=_("Sent by email to the person who proposed it; be clear and polite."),
+    )
+
+
+class ProposalStatusFilter(admin.SimpleListFilter):
+    """By status, showing the proposals still waiting unless another choice is made."""
+
+    title = _("status")
+    parameter_name = "status"
+    ALL = "all"
+
+    def lookups(self, request, model_admin):
+        return [*ReviewStatus.choices, (self.ALL, _("All"))]
+
+    def value(self):
+        return super().value() or ReviewStatus.PENDING
+
+    def queryset(self, request, queryset):
+        if self.value() == self.ALL:
+            return queryset
+        return queryset.filter(status=self.value())
+
+    def choices(self, changelist):
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": self.value() == str(lookup),
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
+
+
+@admin.register(EventProposal)
+class EventProposalAdmin(admin.ModelAdmin):
+    """Events proposed by organisations' representatives; staff publish or refuse them with
+    a reason through the services (which tell the proposer by email). To correct a
+    proposal before publishing it, staff edit it among the events."""
+
+    list_display = [
+        "title",
+        "organiser",
+        "proposed_by",
+        "proposer_email",
+        "starts",
+        "place",
+        "created",
+        "status",
+    ]
+    list_filter = [ProposalStatusFilter, "kind", "online"]
+    list_select_related = ["organiser", "proposed_by"]
+    search_fields = [
+        *(f"{column}__unaccent" for column in localized_fields("title")),
+        *(f"{column}__unaccent" for column in localized_fields("organiser__name")),
+        "proposed_by__email",
+        "proposed_by__name",
+    ]
+    ordering = ["created", "id"]
+    fieldsets = [
+        (
+            _("Who proposes"),
+            {"fields": ["proposed_by", "proposer_email", "organisation", "created"]},
+        ),
+        (
+            _("The event"),
+            {
+                "fields": [
+                    "proposed_title",
+                    "proposed_description",
+                    "kind",
+                    "starts",
+                    "ends",
+                    "starts_utc",
+                    "place",
+                    "join_link",
+                    "spoken_languages",
+                    "theme_names",
+                ]
+            },
+        ),
+        (
+            _("Decision"),
+            {"fields": ["status", "refusal_reason", "reviewed_by", "reviewed_at"]},
+        ),
+    ]
+    readonly_fields = [field for _title, options in fieldsets for field in options["fields"]]
+    change_form_template = "admin/library/eventproposal/change_form.html"
+    actions = ["publish_events", "refuse_events"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(proposed_by__isnull=False)
+
+    def has_add_permission(self, request):
+        return False  # proposals come from the representatives' form
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # a decision is made, and told, through the actions
+
+    def get_urls(self):
+        prefix = f"{self.opts.app_label}_{self.opts.model_name}"
+        return [
+            path(
+                "<path:object_id>/publish/",
+                self.admin_site.admin_view(self.publish_view),
+                name=f"{prefix}_publish",
+            ),
+            path(
+                "<path:object_id>/refuse/",
+                self.admin_site.admin_view(self.refuse_view),
+                name=f"{prefix}_refuse",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _admin_url(self, view: str, *args) -> str:
+        return reverse(
+            f"admin:{self.opts.app_label}_{self.opts.model_name}_{view}",
+            args=args,
+            current_app=self.admin_site.name,
+        )
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """The proposal, read-only, with Publish and Refuse (with a reason) while it waits
+        and the staff member may decide, and a link to correct it first."""
+        if request.method == "POST":
+            return HttpResponseNotAllowed(["GET", "HEAD"])  # decisions have their own URLs
+        event = self.get_object(request, unquote(object_id))
+        can_decide = (
+            event is not None
+            and event.status == ReviewStatus.PENDING
+            and self.has_change_permission(request, event)
+        )
+        extra_context = {
+            **(extra_context or {}),
+            "show_save": False,
+            "show_save_and_continue": False,
+            "show_save_and_add_another": False,
+            "can_decide": can_decide,
+            "refuse_form": RefuseEventForm(auto_id="refuse_%s"),
+        }
+        if can_decide:
+            extra_context["publish_url"] = self._admin_url("publish", event.pk)
+            extra_context["refuse_url"] = self._admin_url("refuse", event.pk)
+            if request.user.has_perm("library.change_event"):
+                extra_context["edit_url"] = reverse(
+                    "admin:library_event_change", args=[event.pk], current_app=self.admin_site.name
+                )
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def _proposal_to_decide(self, request, object_id):
+        if request.method != "POST":
+            return None, HttpResponseNotAllowed(["POST"])
+        event = self.get_object(request, unquote(object_id))
+        if event is None:
+            raise Http404(_("This proposal no longer exists."))
+        if not self.has_change_permission(request, event):
+            raise PermissionDenied
+        return event, None
+
+    def _after_decision(self, request, event, decide, done: str):
+        try:
+            decide()
+        except event_services.EventError as refusal:
+            return self._left_as_it_was(request, event, str(refusal))
+        self.message_user(request, done, messages.SUCCESS)
+        return HttpResponseRedirect(self._admin_url("changelist"))
+
+    def _left_as_it_was(self, request, event, reason: str):
+        self.message_user(
+            request,
+            _("The proposal was left as it was: %(reason)s") % {"reason": reason},
+            messages.WARNING,
+        )
+        return HttpResponseRedirect(self._admin_url("change", event.pk))
+
+    def publish_view(self, request, object_id):
+        event, refused = self._proposal_to_decide(request, object_id)
+        if refused:
+            return refused
+        return self._after_decision(
+            request,
+            event,
+            lambda: event_services.publish_event(event=event, by=request.user),
+            _published_message(1),
+        )
+
+    def refuse_view(self, request, object_id):
+        event, refused = self._proposal_to_decide(request, object_id)
+        if refused:
+            return refused
+        form = RefuseEventForm(request.POST)
+        if form.is_valid():
+            reason = form.cleaned_data["reason"]
+        elif request.POST.get("reason", "").strip():  # too long, say
+            return self._left_as_it_was(request, event, " ".join(form.errors["reason"]))
+        else:
+            reason = ""  # the service refuses it, saying that a reason is needed
+        return self._after_decision(
+            request,
+            event,
+            lambda: event_services.refuse_event(event=event, by=request.user, reason=reason),
+            _refused_message(1),
+        )
+
+    # --- What the pages show ----------------------------------------------------------------
+
+    @admin.display(description=_("email address"), ordering="proposed_by__email")
+    def proposer_email(self, event):
+        return event.proposed_by.email if event.proposed_by_id else "—"
+
+    @admin.display(description=_("organising organisation"))
+    def organisation(self, event):
+        if not event.organiser_id:
+            return "—"
+        return format_html(
+            '<a href="{}">{}</a>', event.organiser.get_absolute_url(), event.organiser.name
+        )
+
+    @admin.display(description=_("title"))
+    def proposed_title(self, event):
+        return event.title
+
+    @admin.display(description=_("description"))
+    def proposed_description(self, event):
+        return linebreaksbr(event.description, autoescape=True) or "—"
+
+    @admin.display(description=_("starts"), ordering="starts_at")
+    def starts(self, event):
+        return _in_zone(event.starts_at, event.time_zone)
+
+    @admin.display(description=_("ends"))
+    def ends(self, event):
+        return _in_zone(event.ends_at, event.time_zone)
+
+    @admin.display(description=_("starts (UTC)"))
+    def starts_utc(self, event):
+        return _in_zone(event.starts_at, "UTC")
+
+    @admin.display(description=_("place"))
+    def place(self, event):
+        return _place(event)
+
+    @admin.display(description=_("link to join"))
+    def join_link(self, event):
+        if not event.online_url:
+            return "—"
+        shown_to = _("members only") if event.link_for_members_only else _("everyone")
+        return format_html(
+            '<a href="{}" rel="noopener noreferrer nofollow">{}</a> ({})',
+            event.online_url,
+            event.online_url,
+            shown_to,
+        )
+
+    @admin.display(description=_("languages"))
+    def spoken_languages(self, event):
+        names = dict(DOCUMENT_LANGUAGES)
+        return ", ".join(str(names.get(code, code)) for code in event.languages) or "—"
+
+    @admin.display(description=_("themes"))
+    def theme_names(self, event):
+        return ", ".join(theme.name for theme in event.themes.all()) or "—"
+
+    # --- Deciding several at once -----------------------------------------------------------
+
+    def _selected(self, request, queryset):
+        """The proposals ticked, whatever their status now: one decided meanwhile is given
+        to the services, whose refusal says why."""
+        if request.POST.get("select_across") == "1":
+            return queryset.select_related("organiser", "proposed_by")
+        ticked = request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)
+        return (
+            self.get_queryset(request)
+            .select_related("organiser", "proposed_by")
+            .filter(pk__in=[pk for pk in ticked if pk.isdigit()])
+        )
+
+    def _decide(self, request, events, decide) -> int:
+        decided, refused = 0, Counter()
+        for event in events:
+            try:
+                decide(event)
+            except event_services.EventError as refusal:
+                refused[str(refusal)] += 1
+            else:
+                decided += 1
+        for reason, count in refused.items():
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d proposal left as it was: %(reason)s",
+                    "%(count)d proposals left as they were: %(reason)s",
+                    count,
+                )
+                % {"count": count, "reason": reason},
+                messages.WARNING,
+            )
+        return decided
+
+    @admin.action(description=_("Publish the selected events"), permissions=["change"])
+    def publish_events(self, request, queryset):
+        count = self._decide(
+            request,
+            self._selected(request, queryset),
+            lambda event: event_services.publish_event(event=event, by=request.user),
+        )
+        if count:
+            self.message_user(request, _published_message(count), messages.SUCCESS)
+
+    @admin.action(description=_("Refuse with a reason…"), permissions=["change"])
+    def refuse_events(self, request, queryset):
+        """First a page asking for the reason (required), then the refusals."""
+        confirmed = "apply" in request.POST
+        form = RefuseEventForm(request.POST if confirmed else None)
+        events = list(self._selected(request, queryset))
+        if confirmed and form.is_valid():
+            reason = form.cleaned_data["reason"]
+            count = self._decide(
+                request,
+                events,
+                lambda event: event_services.refuse_event(
+                    event=event, by=request.user, reason=reason
+                ),
+            )
+            if count:
+                self.message_user(request, _refused_message(count), messages.SUCCESS)
+            return None
+        events = [event for event in events if event.status == ReviewStatus.PENDING]
+        if not events:
+            self.message_user(request, _("None of these proposals is waiting."), messages.WARNING)
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Refuse with a reason"),
+            "opts": self.opts,
+            "events": events,
+            "form": form,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "media": self.media,
+        }
+        return TemplateResponse(
+            request,
+            "admin/library/eventproposal/refuse_events.html",
+            context,
+            status=400 if form.is_bound else 200,
+        )
+
+
+def _published_message(count: int) -> str:
+    return ngettext(
+        "%(count)d event published; the person who proposed it is told by email.",
+        "%(count)d events published; each person who proposed one is told by email.",
+        count,
+    ) % {"count": count}
+
+
+def _refused_message(count: int) -> str:
+    return ngettext(
+        "%(count)d event refused; the person who proposed it is told by email.",
+        "%(count)d events refused; each person who proposed one is told by email.",
+        count,
+    ) % {"count": count}
