@@ -10,13 +10,10 @@ from functools import partial
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
-from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.defaultfilters import filesizeformat, linebreaksbr
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -36,6 +33,7 @@ from library.models import (
     ResourceSubmission,
     ReviewStatus,
 )
+from library.review_admin import ReviewQueueAdmin
 from library.uploads import LibraryFileField, prepare, schedule_extraction
 
 # --- Resources, as staff write them -----------------------------------------------------------
@@ -286,7 +284,7 @@ DECISION_FIELDS = ["status", "refusal_reason", "reviewed_by", "reviewed_at", "pu
 
 
 @admin.register(ResourceSubmission)
-class ResourceSubmissionAdmin(admin.ModelAdmin):
+class ResourceSubmissionAdmin(ReviewQueueAdmin, admin.ModelAdmin):
     """Resources shared by members; staff publish or refuse them through the services
     (which tell the member by email), never by editing rows. A refused resource keeps its
     files until staff delete it here."""
@@ -349,107 +347,22 @@ class ResourceSubmissionAdmin(admin.ModelAdmin):
         services.delete_stored_files_on_commit(ResourceFile.objects.filter(resource__in=queryset))
         super().delete_queryset(request, queryset)
 
-    def get_urls(self):
-        prefix = f"{self.opts.app_label}_{self.opts.model_name}"
-        return [
-            path(
-                "<path:object_id>/publish/",
-                self.admin_site.admin_view(self.publish_view),
-                name=f"{prefix}_publish",
-            ),
-            path(
-                "<path:object_id>/refuse/",
-                self.admin_site.admin_view(self.refuse_view),
-                name=f"{prefix}_refuse",
-            ),
-            *super().get_urls(),
-        ]
+    refuse_form = RefuseResourceForm
+    decision_error = services.ResourceError
+    gone_message = _("This resource no longer exists.")
+    left_message = _("The resource was left as it was: %(reason)s")
 
-    def _admin_url(self, view: str, *args) -> str:
-        return reverse(
-            f"admin:{self.opts.app_label}_{self.opts.model_name}_{view}",
-            args=args,
-            current_app=self.admin_site.name,
-        )
+    def publish(self, request, resource):
+        services.publish_resource(resource=resource, by=request.user)
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        """The submission, read-only (nothing is saved from this page), with Publish and
-        Refuse (with a reason) while it waits and the staff member may decide."""
-        if request.method == "POST":
-            return HttpResponseNotAllowed(["GET", "HEAD"])  # decisions have their own URLs
-        resource = self.get_object(request, unquote(object_id))
-        can_decide = (
-            resource is not None
-            and resource.status == ReviewStatus.PENDING
-            and self.has_change_permission(request, resource)
-        )
-        extra_context = {
-            **(extra_context or {}),
-            "show_save": False,
-            "show_save_and_continue": False,
-            "show_save_and_add_another": False,
-            "can_decide": can_decide,
-            "refuse_form": RefuseResourceForm(auto_id="refuse_%s"),
-        }
-        if can_decide:
-            extra_context["publish_url"] = self._admin_url("publish", resource.pk)
-            extra_context["refuse_url"] = self._admin_url("refuse", resource.pk)
-        return super().change_view(request, object_id, form_url, extra_context)
+    def refuse(self, request, resource, reason: str):
+        services.refuse_resource(resource=resource, by=request.user, reason=reason)
 
-    def _resource_to_decide(self, request, object_id):
-        if request.method != "POST":
-            return None, HttpResponseNotAllowed(["POST"])
-        resource = self.get_object(request, unquote(object_id))
-        if resource is None:
-            raise Http404(_("This resource no longer exists."))
-        if not self.has_change_permission(request, resource):
-            raise PermissionDenied
-        return resource, None
+    def published_message(self, count: int) -> str:
+        return _published_message(count)
 
-    def _after_decision(self, request, resource, decide, done: str):
-        try:
-            decide()
-        except services.ResourceError as refusal:
-            return self._left_as_it_was(request, resource, str(refusal))
-        self.message_user(request, done, messages.SUCCESS)
-        return HttpResponseRedirect(self._admin_url("changelist"))
-
-    def _left_as_it_was(self, request, resource, reason: str):
-        self.message_user(
-            request,
-            _("The resource was left as it was: %(reason)s") % {"reason": reason},
-            messages.WARNING,
-        )
-        return HttpResponseRedirect(self._admin_url("change", resource.pk))
-
-    def publish_view(self, request, object_id):
-        resource, refused = self._resource_to_decide(request, object_id)
-        if refused:
-            return refused
-        return self._after_decision(
-            request,
-            resource,
-            lambda: services.publish_resource(resource=resource, by=request.user),
-            _published_message(1),
-        )
-
-    def refuse_view(self, request, object_id):
-        resource, refused = self._resource_to_decide(request, object_id)
-        if refused:
-            return refused
-        form = RefuseResourceForm(request.POST)
-        if form.is_valid():
-            reason = form.cleaned_data["reason"]
-        elif request.POST.get("reason", "").strip():  # too long, say
-            return self._left_as_it_was(request, resource, " ".join(form.errors["reason"]))
-        else:
-            reason = ""  # the service refuses it, saying that a reason is needed
-        return self._after_decision(
-            request,
-            resource,
-            lambda: services.refuse_resource(resource=resource, by=request.user, reason=reason),
-            _refused_message(1),
-        )
+    def refused_message(self, count: int) -> str:
+        return _refused_message(count)
 
     # --- What the page shows -------------------------------------------------------------
 

@@ -8,12 +8,9 @@ from collections import Counter
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
-from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.defaultfilters import linebreaksbr
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.html import format_html
 from django.utils.text import capfirst
@@ -32,6 +29,7 @@ from library.proposal_forms import (
     moments_in_zone,
     time_zone_choices,
 )
+from library.review_admin import ReviewQueueAdmin
 
 
 def _label(name: str) -> str:
@@ -251,7 +249,7 @@ class ProposalStatusFilter(admin.SimpleListFilter):
 
 
 @admin.register(EventProposal)
-class EventProposalAdmin(admin.ModelAdmin):
+class EventProposalAdmin(ReviewQueueAdmin, admin.ModelAdmin):
     """Events proposed by organisations' representatives; staff publish or refuse them with
     a reason through the services (which tell the proposer by email). To correct a
     proposal before publishing it, staff edit it among the events."""
@@ -315,111 +313,32 @@ class EventProposalAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False  # a decision is made, and told, through the actions
 
-    def get_urls(self):
-        prefix = f"{self.opts.app_label}_{self.opts.model_name}"
-        return [
-            path(
-                "<path:object_id>/publish/",
-                self.admin_site.admin_view(self.publish_view),
-                name=f"{prefix}_publish",
-            ),
-            path(
-                "<path:object_id>/refuse/",
-                self.admin_site.admin_view(self.refuse_view),
-                name=f"{prefix}_refuse",
-            ),
-            *super().get_urls(),
-        ]
+    refuse_form = RefuseEventForm
+    decision_error = event_services.EventError
+    gone_message = _("This proposal no longer exists.")
+    left_message = _("The proposal was left as it was: %(reason)s")
 
-    def _admin_url(self, view: str, *args) -> str:
-        return reverse(
-            f"admin:{self.opts.app_label}_{self.opts.model_name}_{view}",
-            args=args,
-            current_app=self.admin_site.name,
-        )
+    def publish(self, request, event):
+        event_services.publish_event(event=event, by=request.user)
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        """The proposal, read-only, with Publish and Refuse (with a reason) while it waits
-        and the staff member may decide, and a link to correct it first."""
-        if request.method == "POST":
-            return HttpResponseNotAllowed(["GET", "HEAD"])  # decisions have their own URLs
-        event = self.get_object(request, unquote(object_id))
-        can_decide = (
-            event is not None
-            and event.status == ReviewStatus.PENDING
-            and self.has_change_permission(request, event)
-        )
-        extra_context = {
-            **(extra_context or {}),
-            "show_save": False,
-            "show_save_and_continue": False,
-            "show_save_and_add_another": False,
-            "can_decide": can_decide,
-            "refuse_form": RefuseEventForm(auto_id="refuse_%s"),
+    def refuse(self, request, event, reason: str):
+        event_services.refuse_event(event=event, by=request.user, reason=reason)
+
+    def published_message(self, count: int) -> str:
+        return _published_message(count)
+
+    def refused_message(self, count: int) -> str:
+        return _refused_message(count)
+
+    def decision_context(self, request, event) -> dict:
+        """A link to correct the proposal before publishing it."""
+        if not request.user.has_perm("library.change_event"):
+            return {}
+        return {
+            "edit_url": reverse(
+                "admin:library_event_change", args=[event.pk], current_app=self.admin_site.name
+            )
         }
-        if can_decide:
-            extra_context["publish_url"] = self._admin_url("publish", event.pk)
-            extra_context["refuse_url"] = self._admin_url("refuse", event.pk)
-            if request.user.has_perm("library.change_event"):
-                extra_context["edit_url"] = reverse(
-                    "admin:library_event_change", args=[event.pk], current_app=self.admin_site.name
-                )
-        return super().change_view(request, object_id, form_url, extra_context)
-
-    def _proposal_to_decide(self, request, object_id):
-        if request.method != "POST":
-            return None, HttpResponseNotAllowed(["POST"])
-        event = self.get_object(request, unquote(object_id))
-        if event is None:
-            raise Http404(_("This proposal no longer exists."))
-        if not self.has_change_permission(request, event):
-            raise PermissionDenied
-        return event, None
-
-    def _after_decision(self, request, event, decide, done: str):
-        try:
-            decide()
-        except event_services.EventError as refusal:
-            return self._left_as_it_was(request, event, str(refusal))
-        self.message_user(request, done, messages.SUCCESS)
-        return HttpResponseRedirect(self._admin_url("changelist"))
-
-    def _left_as_it_was(self, request, event, reason: str):
-        self.message_user(
-            request,
-            _("The proposal was left as it was: %(reason)s") % {"reason": reason},
-            messages.WARNING,
-        )
-        return HttpResponseRedirect(self._admin_url("change", event.pk))
-
-    def publish_view(self, request, object_id):
-        event, refused = self._proposal_to_decide(request, object_id)
-        if refused:
-            return refused
-        return self._after_decision(
-            request,
-            event,
-            lambda: event_services.publish_event(event=event, by=request.user),
-            _published_message(1),
-        )
-
-    def refuse_view(self, request, object_id):
-        event, refused = self._proposal_to_decide(request, object_id)
-        if refused:
-            return refused
-        form = RefuseEventForm(request.POST)
-        if form.is_valid():
-            reason = form.cleaned_data["reason"]
-        elif request.POST.get("reason", "").strip():  # too long, say
-            return self._left_as_it_was(request, event, " ".join(form.errors["reason"]))
-        else:
-            reason = ""  # the service refuses it, saying that a reason is needed
-        return self._after_decision(
-            request,
-            event,
-            lambda: event_services.refuse_event(event=event, by=request.user, reason=reason),
-            _refused_message(1),
-        )
 
     # --- What the pages show ----------------------------------------------------------------
 

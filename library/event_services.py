@@ -32,7 +32,7 @@ from common.mail import (
 )
 from common.outbox import cancel, queue_emails
 from common.translation import LANGUAGE_CODES, localized_field, site_language
-from library import proposal_notifications
+from library import review_notifications
 from library.event_ical import location_of
 from library.event_times import event_times
 from library.models import DOCUMENT_LANGUAGE_CODES, Attendance, Event, EventKind, ReviewStatus
@@ -424,7 +424,7 @@ def propose_event(
     _insert_event(event, title)
     if themes:
         event.themes.set(themes)
-    proposal_notifications.events_to_review_changed()
+    review_notifications.events_to_review_changed()
     return event
 
 

@@ -1,14 +1,20 @@
-"""Telling staff of resources shared by members and waiting for review, by email.
+"""Telling staff of what waits in the library's review queues, by email: resources shared
+by members, events proposed by organisations' representatives.
 
-Like the organisations to verify (``network.notifications``): a digest
-(``common.outbox.queue_digest``). The first submission starts a short wait
-(``OUTBOX_DIGEST_WINDOW``) and whatever is shared meanwhile goes out with it, one email per
-reviewer, in their language, listing the resources waiting (the newest first, at most
+Like the organisations to verify (``network.notifications``): a digest per queue
+(``common.outbox.queue_digest``). The first item starts a short wait
+(``OUTBOX_DIGEST_WINDOW``) and whatever comes meanwhile goes out with it, one email per
+reviewer, in their language, listing what waits (the newest first, at most
 ``DIGEST_ROWS``, and how many in all) with a link to each and to the admin's queue.
 
-Who is told: the active staff members allowed to decide submissions (the permission to
-change "resources to review", superusers included).
+Who is told: the active staff members allowed to decide that queue (the permission to
+change its proxy model, "resources to review" or "events to review"; superusers
+included).
 """
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
 
 from django.contrib.auth.models import Permission
 from django.db.models import Q, QuerySet
@@ -16,18 +22,66 @@ from django.urls import reverse
 from django.utils import timezone
 
 from common.outbox import queue_digest
-from library.models import Resource, ReviewStatus
+from library.models import Event, Resource, ReviewStatus
 from network.models import Member
 from network.notifications import absolute_url, personal_emails
 
-RESOURCES_TO_REVIEW = "library.resources-to-review"
 DIGEST_ROWS = 20
 
 
-def reviewers() -> QuerySet[Member]:
-    """Who decides shared resources: active staff with the permission, and superusers."""
+@dataclass(frozen=True)
+class ReviewQueue:
+    digest: str  # the outbox's kind of digest
+    proxy: str  # the admin's queue: the proxy model's name
+    waiting: Callable[[], QuerySet]
+    related: tuple[str, ...]  # read with each row
+    row: Callable[[object], dict]  # what the email says of one row
+    rows_name: str  # its name in the template's context
+    template: str
+
+
+def _resource_row(resource) -> dict:
+    return {
+        "title": resource.title,
+        "kind": resource.get_kind_display(),
+        "member_name": resource.shared_by.display_name,
+    }
+
+
+def _event_row(event) -> dict:
+    return {
+        "title": event.title,
+        "organisation_name": event.organiser.name if event.organiser else "",
+        "member_name": event.proposed_by.display_name,
+        "starts_at": event.starts_at.astimezone(event.zone).replace(tzinfo=None),
+        "time_zone": event.time_zone,
+    }
+
+
+RESOURCES = ReviewQueue(
+    digest="library.resources-to-review",
+    proxy="resourcesubmission",
+    waiting=lambda: Resource.objects.filter(status=ReviewStatus.PENDING, shared_by__isnull=False),
+    related=("shared_by",),
+    row=_resource_row,
+    rows_name="resources",
+    template="library/emails/resources_to_review",
+)
+EVENTS = ReviewQueue(
+    digest="library.events-to-review",
+    proxy="eventproposal",
+    waiting=lambda: Event.objects.filter(status=ReviewStatus.PENDING, proposed_by__isnull=False),
+    related=("organiser", "proposed_by"),
+    row=_event_row,
+    rows_name="proposals",
+    template="events/emails/events_to_review",
+)
+
+
+def reviewers(queue: ReviewQueue) -> QuerySet[Member]:
+    """Who decides ``queue``: active staff with the permission, and superusers."""
     may_decide = Permission.objects.filter(
-        codename="change_resourcesubmission", content_type__app_label="library"
+        codename=f"change_{queue.proxy}", content_type__app_label="library"
     )
     return (
         Member.objects.filter(is_active=True, is_staff=True, deleted_at__isnull=True)
@@ -40,44 +94,43 @@ def reviewers() -> QuerySet[Member]:
     )
 
 
-def submissions_waiting() -> QuerySet[Resource]:
-    """Resources shared by members and waiting for a decision."""
-    return Resource.objects.filter(status=ReviewStatus.PENDING, shared_by__isnull=False)
-
-
 def resources_to_review_changed() -> None:
     """A resource was shared: the reviewers are told (a digest), in the caller's
     transaction."""
-    queue_digest(RESOURCES_TO_REVIEW, _resources_to_review_emails)
+    queue_digest(RESOURCES.digest, partial(_emails, RESOURCES))
 
 
-def _resources_to_review_emails() -> list:
-    recipients = list(reviewers().order_by("pk"))
+def events_to_review_changed() -> None:
+    """An event was proposed: the reviewers are told (a digest), in the caller's
+    transaction."""
+    queue_digest(EVENTS.digest, partial(_emails, EVENTS))
+
+
+def _emails(queue: ReviewQueue) -> list:
+    recipients = list(reviewers(queue).order_by("pk"))
     if not recipients:
         return []
-    waiting = submissions_waiting()
-    resources = list(waiting.select_related("shared_by").order_by("-created", "-pk")[:DIGEST_ROWS])
-    if not resources:
+    waiting = queue.waiting()
+    rows = list(waiting.select_related(*queue.related).order_by("-created", "-pk")[:DIGEST_ROWS])
+    if not rows:
         return []
-    count = len(resources) if len(resources) < DIGEST_ROWS else waiting.count()
+    count = len(rows) if len(rows) < DIGEST_ROWS else waiting.count()
 
     def context() -> dict:  # under the recipients' language
         return {
-            "resources": [
+            queue.rows_name: [
                 {
-                    "title": resource.title,
-                    "kind": resource.get_kind_display(),
-                    "member_name": resource.shared_by.display_name,
-                    "created": timezone.localtime(resource.created),
+                    **queue.row(row),
+                    "created": timezone.localtime(row.created),
                     "url": absolute_url(
-                        reverse("admin:library_resourcesubmission_change", args=[resource.pk])
+                        reverse(f"admin:library_{queue.proxy}_change", args=[row.pk])
                     ),
                 }
-                for resource in resources
+                for row in rows
             ],
             "count": count,
-            "more": count - len(resources),
-            "queue_url": absolute_url(reverse("admin:library_resourcesubmission_changelist")),
+            "more": count - len(rows),
+            "queue_url": absolute_url(reverse(f"admin:library_{queue.proxy}_changelist")),
         }
 
-    return personal_emails("library/emails/resources_to_review", recipients, context)
+    return personal_emails(queue.template, recipients, context)
