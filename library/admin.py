@@ -4,15 +4,13 @@ searching, never from a list of them all), and the queue of resources shared by 
 which staff publish or refuse with a reason through ``library.services`` (the member is
 told by email), as organisations are verified in "Organisations to verify"."""
 
-from collections import Counter
 from functools import partial
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.admin import helpers
 from django.db import transaction
 from django.template.defaultfilters import filesizeformat, linebreaksbr
-from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
@@ -358,6 +356,17 @@ class ResourceSubmissionAdmin(ReviewQueueAdmin, admin.ModelAdmin):
     def refuse(self, request, resource, reason: str):
         services.refuse_resource(resource=resource, by=request.user, reason=reason)
 
+    none_waiting_message = _("None of these resources is waiting.")
+    refuse_template = "admin/library/resourcesubmission/refuse_resources.html"
+    rows_name = "resources"
+
+    def left_count_message(self, count: int, reason: str) -> str:
+        return ngettext(
+            "%(count)d resource left as it was: %(reason)s",
+            "%(count)d resources left as they were: %(reason)s",
+            count,
+        ) % {"count": count, "reason": reason}
+
     def published_message(self, count: int) -> str:
         return _published_message(count)
 
@@ -443,75 +452,13 @@ class ResourceSubmissionAdmin(ReviewQueueAdmin, admin.ModelAdmin):
         ticked = request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)
         return self.get_queryset(request).filter(pk__in=[pk for pk in ticked if pk.isdigit()])
 
-    def _decide(self, request, resources, decide) -> int:
-        decided, refused = 0, Counter()
-        for resource in resources:
-            try:
-                decide(resource)
-            except services.ResourceError as refusal:
-                refused[str(refusal)] += 1
-            else:
-                decided += 1
-        for reason, count in refused.items():
-            self.message_user(
-                request,
-                ngettext(
-                    "%(count)d resource left as it was: %(reason)s",
-                    "%(count)d resources left as they were: %(reason)s",
-                    count,
-                )
-                % {"count": count, "reason": reason},
-                messages.WARNING,
-            )
-        return decided
-
     @admin.action(description=_("Publish the selected resources"), permissions=["change"])
     def publish_resources(self, request, queryset):
-        count = self._decide(
-            request,
-            self._selected(request, queryset),
-            lambda resource: services.publish_resource(resource=resource, by=request.user),
-        )
-        if count:
-            self.message_user(request, _published_message(count), messages.SUCCESS)
+        self.publish_selected(request, self._selected(request, queryset))
 
     @admin.action(description=_("Refuse with a reason…"), permissions=["change"])
     def refuse_resources(self, request, queryset):
-        """First a page asking for the reason (required), then the refusals."""
-        confirmed = "apply" in request.POST
-        form = RefuseResourceForm(request.POST if confirmed else None)
-        resources = list(self._selected(request, queryset))
-        if confirmed and form.is_valid():
-            reason = form.cleaned_data["reason"]
-            count = self._decide(
-                request,
-                resources,
-                lambda resource: services.refuse_resource(
-                    resource=resource, by=request.user, reason=reason
-                ),
-            )
-            if count:
-                self.message_user(request, _refused_message(count), messages.SUCCESS)
-            return None
-        resources = [resource for resource in resources if resource.status == ReviewStatus.PENDING]
-        if not resources:
-            self.message_user(request, _("None of these resources is waiting."), messages.WARNING)
-            return None
-        context = {
-            **self.admin_site.each_context(request),
-            "title": _("Refuse with a reason"),
-            "opts": self.opts,
-            "resources": resources,
-            "form": form,
-            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-            "media": self.media,
-        }
-        return TemplateResponse(
-            request,
-            "admin/library/resourcesubmission/refuse_resources.html",
-            context,
-            status=400 if form.is_bound else 200,
-        )
+        return self.refuse_selected(request, self._selected(request, queryset))
 
 
 def _published_message(count: int) -> str:

@@ -3,13 +3,10 @@ clock in the event's own time zone), and decide the events proposed by organisat
 representatives in their queue ("Events to review"), through ``library.event_services``
 (which tells the proposer by email), never by editing rows."""
 
-from collections import Counter
-
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.admin import helpers
 from django.template.defaultfilters import linebreaksbr
-from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.html import format_html
@@ -324,6 +321,17 @@ class EventProposalAdmin(ReviewQueueAdmin, admin.ModelAdmin):
     def refuse(self, request, event, reason: str):
         event_services.refuse_event(event=event, by=request.user, reason=reason)
 
+    none_waiting_message = _("None of these proposals is waiting.")
+    refuse_template = "admin/library/eventproposal/refuse_events.html"
+    rows_name = "events"
+
+    def left_count_message(self, count: int, reason: str) -> str:
+        return ngettext(
+            "%(count)d proposal left as it was: %(reason)s",
+            "%(count)d proposals left as they were: %(reason)s",
+            count,
+        ) % {"count": count, "reason": reason}
+
     def published_message(self, count: int) -> str:
         return _published_message(count)
 
@@ -413,75 +421,13 @@ class EventProposalAdmin(ReviewQueueAdmin, admin.ModelAdmin):
             .filter(pk__in=[pk for pk in ticked if pk.isdigit()])
         )
 
-    def _decide(self, request, events, decide) -> int:
-        decided, refused = 0, Counter()
-        for event in events:
-            try:
-                decide(event)
-            except event_services.EventError as refusal:
-                refused[str(refusal)] += 1
-            else:
-                decided += 1
-        for reason, count in refused.items():
-            self.message_user(
-                request,
-                ngettext(
-                    "%(count)d proposal left as it was: %(reason)s",
-                    "%(count)d proposals left as they were: %(reason)s",
-                    count,
-                )
-                % {"count": count, "reason": reason},
-                messages.WARNING,
-            )
-        return decided
-
     @admin.action(description=_("Publish the selected events"), permissions=["change"])
     def publish_events(self, request, queryset):
-        count = self._decide(
-            request,
-            self._selected(request, queryset),
-            lambda event: event_services.publish_event(event=event, by=request.user),
-        )
-        if count:
-            self.message_user(request, _published_message(count), messages.SUCCESS)
+        self.publish_selected(request, self._selected(request, queryset))
 
     @admin.action(description=_("Refuse with a reason…"), permissions=["change"])
     def refuse_events(self, request, queryset):
-        """First a page asking for the reason (required), then the refusals."""
-        confirmed = "apply" in request.POST
-        form = RefuseEventForm(request.POST if confirmed else None)
-        events = list(self._selected(request, queryset))
-        if confirmed and form.is_valid():
-            reason = form.cleaned_data["reason"]
-            count = self._decide(
-                request,
-                events,
-                lambda event: event_services.refuse_event(
-                    event=event, by=request.user, reason=reason
-                ),
-            )
-            if count:
-                self.message_user(request, _refused_message(count), messages.SUCCESS)
-            return None
-        events = [event for event in events if event.status == ReviewStatus.PENDING]
-        if not events:
-            self.message_user(request, _("None of these proposals is waiting."), messages.WARNING)
-            return None
-        context = {
-            **self.admin_site.each_context(request),
-            "title": _("Refuse with a reason"),
-            "opts": self.opts,
-            "events": events,
-            "form": form,
-            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-            "media": self.media,
-        }
-        return TemplateResponse(
-            request,
-            "admin/library/eventproposal/refuse_events.html",
-            context,
-            status=400 if form.is_bound else 200,
-        )
+        return self.refuse_selected(request, self._selected(request, queryset))
 
 
 def _published_message(count: int) -> str:

@@ -3,11 +3,16 @@ by representatives; like the organisations to verify): the item's page, read-onl
 Publish and Refuse (with a reason) while it waits and the staff member may decide, and
 the two decisions' own URLs, which call the queue's services and say what came of it."""
 
+from collections import Counter
+
 from django.contrib import messages
+from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
 
 from library.models import ReviewStatus
 
@@ -128,4 +133,61 @@ class ReviewQueueAdmin:
             reason = ""  # the service refuses it, saying that a reason is needed
         return self._after_decision(
             request, obj, lambda: self.refuse(request, obj, reason), self.refused_message(1)
+        )
+
+    # --- The bulk actions: the queue's actions call these -----------------------------------
+
+    # The queue says: ``left_count_message`` (ngettext of how many were left and why),
+    # ``none_waiting_message``, ``refuse_template`` and ``rows_name`` (the refusal page's).
+    none_waiting_message = ""
+    refuse_template = ""
+    rows_name = "rows"
+
+    def left_count_message(self, count: int, reason: str) -> str:
+        raise NotImplementedError
+
+    def _decide(self, request, rows, decide) -> int:
+        decided, refused = 0, Counter()
+        for row in rows:
+            try:
+                decide(row)
+            except self.decision_error as refusal:
+                refused[str(refusal)] += 1
+            else:
+                decided += 1
+        for reason, count in refused.items():
+            self.message_user(request, self.left_count_message(count, reason), messages.WARNING)
+        return decided
+
+    def publish_selected(self, request, rows) -> None:
+        count = self._decide(request, rows, lambda row: self.publish(request, row))
+        if count:
+            self.message_user(request, self.published_message(count), messages.SUCCESS)
+
+    def refuse_selected(self, request, rows):
+        """First a page asking for the reason (required), then the refusals."""
+        confirmed = "apply" in request.POST
+        form = self.refuse_form(request.POST if confirmed else None)
+        rows = list(rows)
+        if confirmed and form.is_valid():
+            reason = form.cleaned_data["reason"]
+            count = self._decide(request, rows, lambda row: self.refuse(request, row, reason))
+            if count:
+                self.message_user(request, self.refused_message(count), messages.SUCCESS)
+            return None
+        rows = [row for row in rows if row.status == ReviewStatus.PENDING]
+        if not rows:
+            self.message_user(request, self.none_waiting_message, messages.WARNING)
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Refuse with a reason"),
+            "opts": self.opts,
+            self.rows_name: rows,
+            "form": form,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "media": self.media,
+        }
+        return TemplateResponse(
+            request, self.refuse_template, context, status=400 if form.is_bound else 200
         )
