@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "forums",
     "blogs",
     "library",
+    "learning",
     "search",
     "icmd",
 ]

@@ -44,6 +44,7 @@ urlpatterns += i18n_patterns(
     path("", include("forums.urls")),
     path("library/", include("library.urls")),
     path("events/", include("library.event_urls")),
+    path("learning/", include("learning.urls")),
     path("search/", include("search.urls")),
     # One page per organisation: its projects (catalogue) and its people (network).
     path("organisations/<slug:slug>/", organisation_detail, name="organisation"),

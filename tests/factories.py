@@ -8,6 +8,7 @@ from allauth.account.models import EmailAddress
 from django.utils import timezone
 from django.utils.text import slugify
 
+from learning.models import Course, Lesson, Module
 from library.models import Event, EventKind, Resource, ResourceKind, ReviewStatus
 from network.models import Member
 from projects.models import (
@@ -164,3 +165,40 @@ class EventFactory(factory.django.DjangoModelFactory):
     def themes(self, create, extracted, **kwargs):
         if create and extracted:
             self.themes.set(extracted)
+
+
+class CourseFactory(factory.django.DjangoModelFactory):
+    """A published course, without modules (add them with ModuleFactory)."""
+
+    class Meta:
+        model = Course
+        skip_postgeneration_save = True
+
+    title = factory.Sequence(lambda n: f"Cours numéro {n}")
+    title_en = factory.Sequence(lambda n: f"Course number {n}")
+    slug = factory.Sequence(lambda n: f"course-{n}")
+    summary = "Pour les autorités locales."
+    languages = factory.LazyFunction(lambda: ["fr", "en"])
+    published = True
+    published_at = factory.LazyFunction(timezone.now)
+
+
+class ModuleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Module
+
+    course = factory.SubFactory(CourseFactory)
+    title = factory.Sequence(lambda n: f"Module {n}")
+    order = factory.Sequence(lambda n: n)
+
+
+class LessonFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Lesson
+        skip_postgeneration_save = True
+
+    module = factory.SubFactory(ModuleFactory)
+    title = factory.Sequence(lambda n: f"Leçon {n}")
+    slug = factory.Sequence(lambda n: f"lesson-{n}")
+    body = "Les autorités locales sont au cœur des **migrations**."
+    order = factory.Sequence(lambda n: n)
