@@ -22,6 +22,17 @@ from common import pagecache
 from common.signals import rows_changed
 from forums.models import Forum, Post, Topic
 from icmd.models import Page
+from learning.models import (
+    Certificate,
+    Choice,
+    Cohort,
+    Course,
+    Lesson,
+    LessonImage,
+    Module,
+    Question,
+    Quiz,
+)
 from library.models import Attendance, Event, Resource, ResourceFile
 from network.models import Member, Membership
 from projects.models import Organisation, Partnership, Phase, Project, SelectionCriterion, Theme
@@ -37,6 +48,9 @@ SECTIONS = {
     "library": (Resource, ResourceFile),
     # Events and how many say they will attend.
     "events": (Event, Attendance),
+    # Courses, their outlines, lessons, quizzes and open cohorts; a certificate's public
+    # verification page (a certificate is given, or deleted with its holder's account).
+    "learning": (Course, Module, Lesson, LessonImage, Quiz, Question, Choice, Cohort, Certificate),
 }
 # Models whose rows no kept page shows (tests/icmd/test_page_cache.py checks that each model
 # of the site's apps is in SECTIONS or here, so that a new one is never forgotten).
@@ -57,6 +71,11 @@ NOT_SHOWN = {
     "library.libraryfollow",
     # The index: the search pages follow the task that writes it (``SEARCH``).
     "search.searchdocument",
+    # A learner's own: where they are in a course, lessons done, quiz attempts (shown on
+    # their pages, never kept: pages for members are never kept).
+    "learning.enrolment",
+    "learning.lessoncompletion",
+    "learning.quizattempt",
 }
 # The section of the site search's pages, changed when the worker has reindexed.
 SEARCH = "search"

@@ -64,6 +64,7 @@ SECTIONS = (
     Section(_("Blogs"), "blogs:blog"),
     Section(_("News"), "blogs:news"),
     Section(_("Library"), "library:list"),
+    Section(_("Learning"), "learning:catalogue"),
     Section(_("Events"), "events:upcoming", links=(Link(_("Past events"), "events:past"),)),
 )
 
@@ -73,6 +74,7 @@ MEMBER_MENU = (
     Link(_("My organisations"), "network:my_organisations"),
     Link(_("Following"), "blogs:subscriptions"),
     Link(_("My shared resources"), "library:my_submissions"),
+    Link(_("My courses"), "learning:mine"),
 )
 MODERATION = Link(_("Flags"), "forums:flags")
 

@@ -205,7 +205,7 @@ else:
 # says which models make which) has its pages rendered again at their next request.
 PAGE_CACHE_SECONDS = int(os.environ.get("DJANGO_PAGE_CACHE_SECONDS") or 300)
 PAGE_CACHE_ALIAS = "pages"
-_everything = ("catalogue", "pages", "forums", "blogs", "network", "library", "events")
+_everything = ("catalogue", "pages", "forums", "blogs", "network", "library", "events", "learning")
 PAGE_CACHE_PATHS = {
     "": _everything,  # the home page: figures, discussions, news, events, organisations, pages
     "about/": ("pages",),
@@ -226,6 +226,8 @@ PAGE_CACHE_PATHS = {
     "library/": ("library", "events", "catalogue", "network"),
     "events/": ("events", "library", "catalogue"),
     "search/": ("search",),  # the index, written by the worker after each change
+    # Courses name their themes, forum and cohorts; lessons their downloads and cases.
+    "learning/": ("learning", "catalogue", "library", "forums", "network"),
 }
 # Cookies that change what a page shows: a page is kept once per value of each (the time
 # zone a visitor chose for events' times, library/event_times.py).
@@ -301,6 +303,8 @@ ACCOUNT_RATE_LIMITS = {
     "event_proposal": "10/h/user,30/d/user",
     # Organisers' emails to an event's attendees (each one an email to every attendee).
     "event_attendees_email": "5/h/user,20/d/user",
+    # Facilitators' emails to their cohort's learners (each one an email to every learner).
+    "learning_cohort_email": "5/h/user,20/d/user",
     # The site's contact form (icmd/views.py), open to visitors: per IP address.
     "contact": "5/h/ip,20/d/ip",
     # Downloads of the project list (CSV, IATI XML): anonymous clients per IP address,
@@ -309,6 +313,8 @@ ACCOUNT_RATE_LIMITS = {
     "export_member": "60/m/user",
     # Browsers' reports of Content-Security-Policy violations, per address.
     "csp_report": "30/m/ip",
+    # Tries at a module's quiz (learning/quiz_views.py): unlimited retries, each one stored.
+    "quiz_attempt": "20/m/user,300/d/user",
 }
 
 # Languages: French first (the default), then English and Spanish; URLs carry the language.

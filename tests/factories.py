@@ -8,7 +8,7 @@ from allauth.account.models import EmailAddress
 from django.utils import timezone
 from django.utils.text import slugify
 
-from learning.models import Course, Lesson, Module
+from learning.models import Choice, Course, Lesson, Module, Question, QuestionKind, Quiz
 from library.models import Event, EventKind, Resource, ResourceKind, ReviewStatus
 from network.models import Member
 from projects.models import (
@@ -201,4 +201,34 @@ class LessonFactory(factory.django.DjangoModelFactory):
     title = factory.Sequence(lambda n: f"Leçon {n}")
     slug = factory.Sequence(lambda n: f"lesson-{n}")
     body = "Les autorités locales sont au cœur des **migrations**."
+    order = factory.Sequence(lambda n: n)
+
+
+class QuizFactory(factory.django.DjangoModelFactory):
+    """A module's quiz, without questions (add them with QuestionFactory)."""
+
+    class Meta:
+        model = Quiz
+
+    module = factory.SubFactory(ModuleFactory)
+    pass_mark = 70
+
+
+class QuestionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Question
+
+    quiz = factory.SubFactory(QuizFactory)
+    text = factory.Sequence(lambda n: f"Question {n} ?")
+    kind = QuestionKind.SINGLE
+    order = factory.Sequence(lambda n: n)
+
+
+class ChoiceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Choice
+
+    question = factory.SubFactory(QuestionFactory)
+    text = factory.Sequence(lambda n: f"Réponse {n}")
+    correct = False
     order = factory.Sequence(lambda n: n)

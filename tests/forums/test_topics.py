@@ -1247,7 +1247,7 @@ def test_project_page_without_topics_says_so(client, db):
 
 def test_load_forums_is_idempotent_and_keeps_staff_edits(db, settings):
     path = settings.BASE_DIR / "fixtures" / "forums.json"
-    assert load_forums(path).created == {"forums": 4}
+    assert load_forums(path).created == {"forums": 5}  # the fifth: the seed course's
     forums = list(Forum.objects.all())
     assert [forum.slug for forum in forums][:2] == [
         "migration-et-developpement-local",
@@ -1262,8 +1262,8 @@ def test_load_forums_is_idempotent_and_keeps_staff_edits(db, settings):
 def test_load_seed_creates_the_forums(db):
     out = StringIO()
     call_command("load_seed", stdout=out)
-    assert Forum.objects.count() == 4
-    assert "4 forums" in out.getvalue()
+    assert Forum.objects.count() == 5
+    assert "5 forums" in out.getvalue()
 
 
 # --- admin ---------------------------------------------------------------------------------

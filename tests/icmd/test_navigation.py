@@ -32,6 +32,7 @@ SECTIONS = [
     ("Blogs", "blog/"),
     ("News", "news/"),
     ("Library", "library/"),
+    ("Learning", "learning/"),
     ("Events", "events/"),
 ]
 
@@ -82,6 +83,7 @@ def site(seed_copy):
         "news": "news/",
         "news item": news.get_absolute_url()[4:],
         "library": "library/",
+        "learning": "learning/",
     }
 
 
@@ -105,6 +107,7 @@ CURRENT = {
     "news": ("news/", "page"),
     "news item": ("news/", "true"),
     "library": ("library/", "page"),
+    "learning": ("learning/", "page"),
 }
 
 
@@ -172,6 +175,7 @@ def test_a_members_menu(client, language):
         tr("My organisations", language): f"/{language}/network/me/organisations/",
         tr("Following", language): f"/{language}/forums/subscriptions/",
         tr("My shared resources", language): f"/{language}/library/share/mine/",
+        tr("My courses", language): f"/{language}/learning/mine/",
     }
     actions = find(header(response), "ul", "account-actions")
     assert text(find(actions, "button")) == tr("Log out", language)

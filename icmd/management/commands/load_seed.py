@@ -6,18 +6,21 @@ from django.db import transaction
 from common.seed import UnknownSeedRow
 from forums.seed import load_forums
 from icmd.seed import load_pages
+from learning.seed import load_learning
 from library.seed import load_library
 from projects.seed import load_catalogue
 
 
 class Command(BaseCommand):
     help = (
-        "Load the seed catalogue, forums, site pages and library from fixtures/. Each kind is "
-        "created only while its table is empty (no project, no page, no forum, no resource): "
+        "Load the seed catalogue, forums, site pages, library and courses from fixtures/. Each "
+        "kind is created only while its table is empty (no project, no page, no forum, no "
+        "resource, no course): "
         "once staff keep the content, what they deleted or renamed is not brought back. Rows "
         "already there "
         "(matched by slug) are left as they are, except that translations they lack are "
-        "filled in from the files. --project, --page, --forum and --resource create one row "
+        "filled in from the files. --project, --page, --forum, --resource and --course create one "
+        "row "
         "of the files on purpose."
     )
 
@@ -27,6 +30,7 @@ class Command(BaseCommand):
             ("page", "site"),
             ("forum", "forum"),
             ("resource", "library"),
+            ("course", "learning"),
         ):
             parser.add_argument(
                 f"--{option}",
@@ -50,6 +54,11 @@ class Command(BaseCommand):
                 pages = load_pages(fixtures / "pages", pages=options["pages"])
                 forums = load_forums(fixtures / "forums.json", forums=options["forums"])
                 library = load_library(fixtures / "library.json", resources=options["resources"])
+                learning = load_learning(
+                    fixtures / "learning",
+                    forums=fixtures / "forums.json",
+                    courses=options["courses"],
+                )
         except UnknownSeedRow as error:
             raise CommandError(str(error)) from error
         if options["verbosity"] > 0:
@@ -58,10 +67,11 @@ class Command(BaseCommand):
                 "pages": pages,
                 "forums": forums,
                 "resources": library,
+                "courses": learning,
             }
             filled = sum(report.translations_filled for report in reports.values())
             self.stdout.write(
-                f"Seed loaded: created {catalogue}, {pages}, {forums}, {library}; "
+                f"Seed loaded: created {catalogue}, {pages}, {forums}, {library}, {learning}; "
                 f"filled {filled} missing translations."
             )
             for kind, report in reports.items():
