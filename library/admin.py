@@ -31,7 +31,7 @@ from library.models import (
     ResourceSubmission,
     ReviewStatus,
 )
-from library.review_admin import ReviewQueueAdmin
+from library.review_admin import ReviewQueueAdmin, ReviewStatusFilter
 from library.uploads import LibraryFileField, prepare, schedule_extraction
 
 # --- Resources, as staff write them -----------------------------------------------------------
@@ -251,33 +251,6 @@ class RefuseResourceForm(forms.Form):
     )
 
 
-class SubmissionStatusFilter(admin.SimpleListFilter):
-    """By status, showing the resources still waiting unless another choice is made."""
-
-    title = _("status")
-    parameter_name = "status"
-    ALL = "all"
-
-    def lookups(self, request, model_admin):
-        return [*ReviewStatus.choices, (self.ALL, _("All"))]
-
-    def value(self):
-        return super().value() or ReviewStatus.PENDING
-
-    def queryset(self, request, queryset):
-        if self.value() == self.ALL:
-            return queryset
-        return queryset.filter(status=self.value())
-
-    def choices(self, changelist):
-        for lookup, title in self.lookup_choices:
-            yield {
-                "selected": self.value() == str(lookup),
-                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
-                "display": title,
-            }
-
-
 DECISION_FIELDS = ["status", "refusal_reason", "reviewed_by", "reviewed_at", "published_at"]
 
 
@@ -288,7 +261,7 @@ class ResourceSubmissionAdmin(ReviewQueueAdmin, admin.ModelAdmin):
     files until staff delete it here."""
 
     list_display = ["title", "member", "member_email", "kind", "file_or_link", "created", "status"]
-    list_filter = [SubmissionStatusFilter, "kind"]
+    list_filter = [ReviewStatusFilter, "kind"]
     list_select_related = ["shared_by"]
     search_fields = [
         *(f"{column}__unaccent" for column in localized_fields("title")),

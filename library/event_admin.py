@@ -26,7 +26,7 @@ from library.proposal_forms import (
     moments_in_zone,
     time_zone_choices,
 )
-from library.review_admin import ReviewQueueAdmin
+from library.review_admin import ReviewQueueAdmin, ReviewStatusFilter
 
 
 def _label(name: str) -> str:
@@ -218,33 +218,6 @@ class RefuseEventForm(forms.Form):
     )
 
 
-class ProposalStatusFilter(admin.SimpleListFilter):
-    """By status, showing the proposals still waiting unless another choice is made."""
-
-    title = _("status")
-    parameter_name = "status"
-    ALL = "all"
-
-    def lookups(self, request, model_admin):
-        return [*ReviewStatus.choices, (self.ALL, _("All"))]
-
-    def value(self):
-        return super().value() or ReviewStatus.PENDING
-
-    def queryset(self, request, queryset):
-        if self.value() == self.ALL:
-            return queryset
-        return queryset.filter(status=self.value())
-
-    def choices(self, changelist):
-        for lookup, title in self.lookup_choices:
-            yield {
-                "selected": self.value() == str(lookup),
-                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
-                "display": title,
-            }
-
-
 @admin.register(EventProposal)
 class EventProposalAdmin(ReviewQueueAdmin, admin.ModelAdmin):
     """Events proposed by organisations' representatives; staff publish or refuse them with
@@ -261,7 +234,7 @@ class EventProposalAdmin(ReviewQueueAdmin, admin.ModelAdmin):
         "created",
         "status",
     ]
-    list_filter = [ProposalStatusFilter, "kind", "online"]
+    list_filter = [ReviewStatusFilter, "kind", "online"]
     list_select_related = ["organiser", "proposed_by"]
     search_fields = [
         *(f"{column}__unaccent" for column in localized_fields("title")),

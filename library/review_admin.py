@@ -5,7 +5,7 @@ the two decisions' own URLs, which call the queue's services and say what came o
 
 from collections import Counter
 
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
@@ -15,6 +15,33 @@ from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
 from library.models import ReviewStatus
+
+
+class ReviewStatusFilter(admin.SimpleListFilter):
+    """By status, showing what still waits unless another choice is made."""
+
+    title = _("status")
+    parameter_name = "status"
+    ALL = "all"
+
+    def lookups(self, request, model_admin):
+        return [*ReviewStatus.choices, (self.ALL, _("All"))]
+
+    def value(self):
+        return super().value() or ReviewStatus.PENDING
+
+    def queryset(self, request, queryset):
+        if self.value() == self.ALL:
+            return queryset
+        return queryset.filter(status=self.value())
+
+    def choices(self, changelist):
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": self.value() == str(lookup),
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
 
 
 class ReviewQueueAdmin:
