@@ -9,11 +9,11 @@ from django.utils.translation import gettext_lazy as _
 
 from common.facets import FacetSpec
 from common.filters import ActiveFiltersMixin, FacetsMixin
-from common.translation import any_language, localized_value, natural_localized_order
+from common.translation import any_language, natural_localized_order
 from learning.models import Audience, Course, Level
 from library.filters import ArrayContainsFilter, unnest
 from library.models import DOCUMENT_LANGUAGES
-from projects.filters import named
+from projects.filters import theme_facet
 from projects.models import Theme
 
 LANGUAGE_NAMES = dict(DOCUMENT_LANGUAGES)
@@ -55,17 +55,7 @@ FACETS = {
         names=lambda code: str(LANGUAGE_NAMES.get(code, code)),
         bound=len(DOCUMENT_LANGUAGES),
     ),
-    "theme": FacetSpec(
-        name="theme",
-        label=_("Theme"),
-        key="theme_id",
-        rows=lambda courses: Course.themes.through.objects.filter(course__in=courses),
-        model=Theme,
-        value="slug",
-        text=lambda: localized_value("name"),
-        search=named,
-        find_label=_("Find a theme"),
-    ),
+    "theme": theme_facet(Course.themes),
 }
 
 

@@ -341,10 +341,18 @@ class ResourceSubmissionAdmin(ReviewQueueAdmin, admin.ModelAdmin):
         ) % {"count": count, "reason": reason}
 
     def published_message(self, count: int) -> str:
-        return _published_message(count)
+        return ngettext(
+            "%(count)d resource published; the member is told by email.",
+            "%(count)d resources published; each member is told by email.",
+            count,
+        ) % {"count": count}
 
     def refused_message(self, count: int) -> str:
-        return _refused_message(count)
+        return ngettext(
+            "%(count)d resource refused; the member is told by email.",
+            "%(count)d resources refused; each member is told by email.",
+            count,
+        ) % {"count": count}
 
     # --- What the page shows -------------------------------------------------------------
 
@@ -432,19 +440,3 @@ class ResourceSubmissionAdmin(ReviewQueueAdmin, admin.ModelAdmin):
     @admin.action(description=_("Refuse with a reason…"), permissions=["change"])
     def refuse_resources(self, request, queryset):
         return self.refuse_selected(request, self._selected(request, queryset))
-
-
-def _published_message(count: int) -> str:
-    return ngettext(
-        "%(count)d resource published; the member is told by email.",
-        "%(count)d resources published; each member is told by email.",
-        count,
-    ) % {"count": count}
-
-
-def _refused_message(count: int) -> str:
-    return ngettext(
-        "%(count)d resource refused; the member is told by email.",
-        "%(count)d resources refused; each member is told by email.",
-        count,
-    ) % {"count": count}

@@ -306,10 +306,18 @@ class EventProposalAdmin(ReviewQueueAdmin, admin.ModelAdmin):
         ) % {"count": count, "reason": reason}
 
     def published_message(self, count: int) -> str:
-        return _published_message(count)
+        return ngettext(
+            "%(count)d event published; the person who proposed it is told by email.",
+            "%(count)d events published; each person who proposed one is told by email.",
+            count,
+        ) % {"count": count}
 
     def refused_message(self, count: int) -> str:
-        return _refused_message(count)
+        return ngettext(
+            "%(count)d event refused; the person who proposed it is told by email.",
+            "%(count)d events refused; each person who proposed one is told by email.",
+            count,
+        ) % {"count": count}
 
     def decision_context(self, request, event) -> dict:
         """A link to correct the proposal before publishing it."""
@@ -401,19 +409,3 @@ class EventProposalAdmin(ReviewQueueAdmin, admin.ModelAdmin):
     @admin.action(description=_("Refuse with a reason…"), permissions=["change"])
     def refuse_events(self, request, queryset):
         return self.refuse_selected(request, self._selected(request, queryset))
-
-
-def _published_message(count: int) -> str:
-    return ngettext(
-        "%(count)d event published; the person who proposed it is told by email.",
-        "%(count)d events published; each person who proposed one is told by email.",
-        count,
-    ) % {"count": count}
-
-
-def _refused_message(count: int) -> str:
-    return ngettext(
-        "%(count)d event refused; the person who proposed it is told by email.",
-        "%(count)d events refused; each person who proposed one is told by email.",
-        count,
-    ) % {"count": count}

@@ -30,7 +30,7 @@ from library.models import (
     Resource,
     ResourceKind,
 )
-from projects.filters import CountryFilter, named
+from projects.filters import CountryFilter, named, theme_facet
 from projects.models import Organisation, Project, Theme
 
 # What a resource's text search reads of it, besides its files' text and its publisher.
@@ -99,17 +99,7 @@ FACETS = {
         names=lambda value: str(ResourceKind(value).label),
         bound=len(ResourceKind.choices),
     ),
-    "theme": FacetSpec(
-        name="theme",
-        label=_("Theme"),
-        key="theme_id",
-        rows=lambda resources: Resource.themes.through.objects.filter(resource__in=resources),
-        model=Theme,
-        value="slug",
-        text=lambda: localized_value("name"),
-        search=named,
-        find_label=_("Find a theme"),
-    ),
+    "theme": theme_facet(Resource.themes),
     "country": FacetSpec(
         name="country",
         label=_("Country"),

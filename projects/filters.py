@@ -193,6 +193,25 @@ def named(organisations_or_themes, text: str):
     return organisations_or_themes
 
 
+def theme_facet(themes) -> FacetSpec:
+    """The themes facet of a list whose rows have ``themes`` (a many-to-many field to
+    Theme: ``Project.themes``, and the library's and the courses'), counted through its
+    table of links."""
+    through = themes.through
+    owner = themes.field.m2m_field_name()  # the link's column naming the list's row
+    return FacetSpec(
+        name="theme",
+        label=_("Theme"),
+        key="theme_id",
+        rows=lambda listed: through.objects.filter(**{f"{owner}__in": listed}),
+        model=Theme,
+        value="slug",
+        text=lambda: localized_value("name"),
+        search=named,
+        find_label=_("Find a theme"),
+    )
+
+
 # The list's facets: what its filtered projects hold, with counts (``common.facets``).
 FACETS = {
     "country": FacetSpec(
@@ -203,17 +222,7 @@ FACETS = {
         bound=len(countries),
         find_label=_("Find a country"),
     ),
-    "theme": FacetSpec(
-        name="theme",
-        label=_("Theme"),
-        key="theme_id",
-        rows=lambda projects: Project.themes.through.objects.filter(project__in=projects),
-        model=Theme,
-        value="slug",
-        text=lambda: localized_value("name"),
-        search=named,
-        find_label=_("Find a theme"),
-    ),
+    "theme": theme_facet(Project.themes),
     "partner": FacetSpec(
         name="partner",
         label=_("Partner organisation"),
