@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 
 from forums import services
 from forums.models import Forum
-from tests.factories import verified_member
+from tests.factories import EventFactory, verified_member
 from tests.html import tr
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -133,6 +133,30 @@ def test_on_a_wide_screen_the_sections_show_without_opening_anything(live_server
         ).to_be_visible()
     page.goto(f"{live_server.url}/en/projects/")
     expect(page.get_by_label("Country", exact=True)).to_be_visible()  # the filters beside the list
+
+
+@pytest.mark.parametrize("width", [375, 320])
+def test_the_networks_resources_fit_a_phone_without_scrolling_sideways(
+    live_server, seed, phone, width
+):
+    """The library, the calendar (whose time-zone choice holds long names) and the courses:
+    no page wider than the screen, with JavaScript off as on a slow phone."""
+    event = EventFactory(time_zone="America/Argentina/Buenos_Aires")
+    page = phone(javascript=False, viewport={"width": width, "height": 667})
+    for path in [
+        "/fr/library/",
+        "/fr/events/",
+        event.get_absolute_url(),
+        "/fr/learning/",
+        "/fr/learning/migration-local-development/",
+        "/fr/learning/migration-local-development/lessons/jmdi-at-a-glance/",
+    ]:
+        response = page.goto(f"{live_server.url}{path}")
+        assert response.status == 200, path
+        page_width = page.evaluate(
+            "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+        )
+        assert page_width[0] <= page_width[1], (path, page_width)
 
 
 @pytest.mark.parametrize("width", [375, 320])
